@@ -1,0 +1,263 @@
+"""StreamField blocks of the international-cooperation page.
+
+Labels and help texts are written for the editor; each block renders with its
+own template under templates/intl_pages/blocks/.
+"""
+
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+AGREEMENT_CHOICES = [
+    ("Vänortsavtal", "Vänortsavtal"),
+    ("Industriellt partnerskapsavtal", "Industriellt partnerskapsavtal"),
+    ("Samarbetsavtal", "Samarbetsavtal"),
+    ("Inget aktivt samarbetsavtal", "Inget aktivt samarbetsavtal"),
+]
+
+YEAR_MIN = 1900
+YEAR_MAX = 2100
+
+
+class HeadingBlock(blocks.CharBlock):
+    """A section heading (h2): it appears in the page's outline."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=120,
+            label="Rubrik",
+            help_text="Rubrik för ett avsnitt på sidan (nivå 2).",
+            form_classname="title",
+            **kwargs,
+        )
+
+    class Meta:
+        icon = "title"
+        template = "intl_pages/blocks/heading.html"
+
+
+class BulletListBlock(blocks.StructBlock):
+    items = blocks.ListBlock(
+        blocks.CharBlock(max_length=300, label="Punkt"),
+        min_num=1,
+        label="Punkter",
+    )
+
+    class Meta:
+        icon = "list-ul"
+        label = "Punktlista"
+        template = "intl_pages/blocks/bullet_list.html"
+
+
+class TwinTownBlock(blocks.StructBlock):
+    """One twin town or partner city, with its agreement and areas."""
+
+    city = blocks.CharBlock(max_length=100, label="Ort", help_text="Till exempel Kecskemét.")
+    region = blocks.CharBlock(
+        max_length=100,
+        required=False,
+        label="Region eller delstat",
+        help_text="Frivilligt. Till exempel Illinois eller Chengdu.",
+    )
+    partner = blocks.CharBlock(
+        max_length=150,
+        required=False,
+        label="Samarbetspart",
+        help_text="Frivilligt: organisationen vi samarbetar med, om det inte är orten "
+        "själv. Till exempel Lusaka City Council.",
+    )
+    country = blocks.CharBlock(max_length=100, label="Land")
+    agreement = blocks.ChoiceBlock(choices=AGREEMENT_CHOICES, label="Typ av avtal")
+    areas = blocks.ListBlock(
+        blocks.CharBlock(max_length=100, label="Område"),
+        label="Samarbetsområden",
+        help_text="Ett område per rad. Lämna tomt om det inte finns något aktivt utbyte: "
+        "sidan visar då ”Inget aktivt utbyte”.",
+    )
+    funding = blocks.ListBlock(
+        blocks.CharBlock(max_length=150, label="Finansiär"),
+        label="Finansiering",
+        help_text="En finansiär per rad, till exempel Kommunerna eller EU.",
+    )
+    start_year = blocks.IntegerBlock(min_value=YEAR_MIN, max_value=YEAR_MAX, label="Startår")
+    end_year = blocks.IntegerBlock(
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
+        required=False,
+        label="Slutår",
+        help_text="Frivilligt. Fyll i om samarbetet har upphört.",
+    )
+    active = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label="Aktivt samarbete",
+        help_text="Bocka ur om samarbetet inte längre är aktivt.",
+    )
+    latitude = blocks.DecimalBlock(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        decimal_places=6,
+        label="Latitud",
+        help_text="Frivilligt, för en karta. Decimalgrader, till exempel 46.9062.",
+    )
+    longitude = blocks.DecimalBlock(
+        required=False,
+        min_value=-180,
+        max_value=180,
+        decimal_places=6,
+        label="Longitud",
+        help_text="Frivilligt, för en karta. Decimalgrader, till exempel 19.6913.",
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        errors = {}
+        start, end = value.get("start_year"), value.get("end_year")
+        if start is not None and end is not None and end < start:
+            errors["end_year"] = ValidationError(
+                "Slutåret kan inte ligga före startåret (%(start)s).",
+                params={"start": start},
+            )
+        has_lat = value.get("latitude") is not None
+        has_lng = value.get("longitude") is not None
+        if has_lat != has_lng:
+            missing = "longitude" if has_lat else "latitude"
+            errors[missing] = ValidationError(
+                "Fyll i både latitud och longitud, eller ingen av dem."
+            )
+        if errors:
+            raise StructBlockValidationError(block_errors=errors)
+        return value
+
+    class Meta:
+        icon = "site"
+        label = "Vänort eller samarbete"
+        template = "intl_pages/blocks/twin_town.html"
+
+
+class TraineeExchangeBlock(blocks.StructBlock):
+    count = blocks.IntegerBlock(min_value=1, label="Antal traineer")
+    origin = blocks.CharBlock(max_length=100, label="Från", help_text="Till exempel Lidköping.")
+    host = blocks.CharBlock(
+        max_length=150,
+        label="Hos",
+        help_text="Var traineerna har arbetat, till exempel näringslivsbolaget i Rockford.",
+    )
+    months = blocks.CharBlock(
+        max_length=20,
+        label="Antal månader",
+        help_text="En siffra eller ett intervall, till exempel 9 eller 3–8.",
+    )
+
+    class Meta:
+        icon = "group"
+        label = "Traineeutbyte"
+
+
+class PartnershipBlock(blocks.StructBlock):
+    """A partnership agreement and its figures, such as the one with Rockford."""
+
+    partner = blocks.CharBlock(
+        max_length=150, label="Partner", help_text="Till exempel Rockford, Illinois, USA."
+    )
+    kind = blocks.CharBlock(
+        max_length=150,
+        label="Typ av avtal",
+        help_text="Till exempel Industriellt partnerskapsavtal.",
+    )
+    signed_year = blocks.IntegerBlock(
+        min_value=YEAR_MIN, max_value=YEAR_MAX, label="Undertecknat år"
+    )
+    signed_at = blocks.CharBlock(
+        max_length=200,
+        required=False,
+        label="Undertecknat vid",
+        help_text="Frivilligt. Till exempel Svensk-Amerikanska Entreprenörsdagarna i Lidköping.",
+    )
+    parties_at_signing = blocks.ListBlock(
+        blocks.CharBlock(max_length=150, label="Part"),
+        label="Parter vid undertecknandet",
+    )
+    updated_year = blocks.IntegerBlock(
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
+        required=False,
+        label="Uppdaterat år",
+    )
+    covers = blocks.ListBlock(
+        blocks.CharBlock(max_length=200, label="Part"),
+        label="Avtalet omfattar i dag",
+    )
+    vision = blocks.CharBlock(max_length=200, required=False, label="Vision")
+    students_benefited = blocks.CharBlock(
+        max_length=50,
+        required=False,
+        label="Studenter som har gynnats",
+        help_text="Till exempel ”över 140”.",
+    )
+    trainee_exchanges = blocks.ListBlock(
+        TraineeExchangeBlock(), label="Traineeutbyten", default=[]
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        signed, updated = value.get("signed_year"), value.get("updated_year")
+        if signed is not None and updated is not None and updated < signed:
+            raise StructBlockValidationError(
+                block_errors={
+                    "updated_year": ValidationError(
+                        "Avtalet kan inte ha uppdaterats före det undertecknades (%(year)s).",
+                        params={"year": signed},
+                    )
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "doc-full"
+        label = "Partnerskapsavtal"
+        template = "intl_pages/blocks/partnership.html"
+
+
+class ContactsBlock(blocks.StructBlock):
+    """Contact people, chosen from the shared contact list (snippets).
+
+    Only published contacts are shown: a contact that was never published, or
+    whose publication has expired, is left out, and a draft change shows only
+    once it is published.
+    """
+
+    heading = blocks.CharBlock(max_length=120, default="Kontakt", label="Rubrik")
+    contacts = blocks.ListBlock(
+        SnippetChooserBlock("intl_pages.Contact", label="Kontaktperson"),
+        min_num=1,
+        label="Kontaktpersoner",
+    )
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["published_contacts"] = [
+            contact for contact in value["contacts"] if contact is not None and contact.live
+        ]
+        return context
+
+    class Meta:
+        icon = "user"
+        label = "Kontaktpersoner"
+        template = "intl_pages/blocks/contacts.html"
+
+
+class InternationalPageBodyBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(
+        features=["bold", "italic", "link", "document-link"],
+        label="Stycke",
+        icon="pilcrow",
+        template="intl_pages/blocks/paragraph.html",
+    )
+    bullet_list = BulletListBlock()
+    twin_town = TwinTownBlock()
+    partnership = PartnershipBlock()
+    contacts = ContactsBlock()

@@ -1,0 +1,110 @@
+"""The demo content: the seed page, its home page and its contacts.
+
+`load_demo` creates what is absent and never touches what exists, so an
+editor's changes survive every `make run`, and a second run changes nothing.
+"""
+
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from .models import Contact, HomePage, InternationalPage
+
+DEMO_FILE = Path(__file__).resolve().parent / "demo" / "international_page.yaml"
+
+
+def read_demo_data(path=DEMO_FILE):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@transaction.atomic
+def load_demo(data=None, log=lambda message: None):
+    data = data or read_demo_data()
+    home = ensure_home_page(data["home"], log)
+    contacts = {item["key"]: ensure_contact(item, log) for item in data["contacts"]}
+    ensure_international_page(home, data["page"], contacts, log)
+    return home
+
+
+def ensure_home_page(spec, log):
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        # Wagtail's first migration leaves a "Welcome to Wagtail" page at the
+        # top with the slug we want; replace it while it is still untouched.
+        for child in root.get_children():
+            if child.specific_class is Page and child.numchild == 0 and child.slug == spec["slug"]:
+                child.delete()
+        root.refresh_from_db()
+        home = root.add_child(
+            instance=HomePage(
+                title=spec["title"], slug=spec["slug"], introduction=spec["introduction"]
+            )
+        )
+        home.save_revision().publish()
+        log(f"Skapade startsidan ”{home.title}”.")
+
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(
+            hostname="localhost",
+            port=80,
+            site_name="Lidköpings kommun",
+            root_page=home,
+            is_default_site=True,
+        )
+        log("Skapade webbplatsen med startsidan som rot.")
+    elif site.root_page_id != home.pk and site.root_page.specific_class is Page:
+        site.root_page = home
+        site.save(update_fields=["root_page"])
+        log("Pekade webbplatsen på startsidan.")
+    return home
+
+
+def ensure_contact(spec, log):
+    contact = Contact.objects.filter(email=spec["email"]).first()
+    if contact is None:
+        contact = Contact(
+            name=spec["name"],
+            title=spec["title"],
+            unit=spec["unit"],
+            phone=spec["phone"],
+            email=spec["email"],
+        )
+        contact.full_clean()
+        contact.save()
+        contact.save_revision().publish()
+        log(f"Skapade och publicerade kontaktpersonen {contact.name}.")
+    return contact
+
+
+def ensure_international_page(home, spec, contacts, log):
+    existing = InternationalPage.objects.child_of(home).filter(slug=spec["slug"]).first()
+    if existing is not None:
+        return existing
+
+    body_block = InternationalPage._meta.get_field("body").stream_block
+    raw_body = [_resolve_contacts(item, contacts) for item in spec["body"]]
+    page = InternationalPage(
+        title=spec["title"],
+        slug=spec["slug"],
+        search_description=spec.get("search_description", ""),
+        introduction=spec["introduction"],
+        owner_email=spec["owner_email"],
+        body=body_block.to_python(raw_body),
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    log(f"Skapade och publicerade sidan ”{page.title}” på {page.url_path}.")
+    return page
+
+
+def _resolve_contacts(item, contacts):
+    if item["type"] != "contacts":
+        return item
+    value = dict(item["value"])
+    value["contacts"] = [contacts[key].pk for key in value["contacts"]]
+    return {"type": item["type"], "value": value}

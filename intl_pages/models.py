@@ -1,0 +1,209 @@
+"""The content model: the home page, the international-cooperation page and
+the contact people it shows."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import DraftStateMixin, Page, RevisionMixin
+from wagtail.search import index
+
+from .blocks import InternationalPageBodyBlock
+
+OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
+
+phone_validator = RegexValidator(
+    regex=r"^\+?[0-9][0-9 \-]{4,24}$",
+    message="Skriv telefonnumret med siffror, till exempel 0510-77 00 00 eller +46 510 77 00 00.",
+)
+
+
+class HomePage(Page):
+    """The start page at /: an introduction and links to the pages under it."""
+
+    introduction = models.TextField(
+        "Inledning",
+        blank=True,
+        help_text="Några meningar överst på startsidan.",
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+
+    subpage_types = ["intl_pages.InternationalPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "Startsida"
+        verbose_name_plural = "Startsidor"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["subpages"] = self.get_children().live().public().specific().order_by("path")
+        return context
+
+
+class InternationalPage(Page):
+    """A page about the municipality's international cooperation."""
+
+    introduction = models.TextField(
+        "Ingress",
+        help_text="En kort sammanfattning som visas överst, i större text.",
+    )
+    body = StreamField(
+        InternationalPageBodyBlock(),
+        verbose_name="Innehåll",
+        help_text="Bygg sidan av rubriker, stycken, punktlistor, vänorter, "
+        "partnerskapsavtal och kontaktpersoner, i den ordning de ska visas.",
+    )
+    owner_email = models.EmailField(
+        "Sidansvarig",
+        help_text="Funktionsadressen som visas som sidansvarig och som tar emot "
+        "besökarnas återkoppling, till exempel naringsliv@lidkoping.se. Endast "
+        "moderatorer och administratörer kan ändra den.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("introduction"),
+        FieldPanel("body"),
+        FieldPanel("owner_email", permission=OWNER_EMAIL_PERMISSION),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["intl_pages.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "Sida om internationellt samarbete"
+        verbose_name_plural = "Sidor om internationellt samarbete"
+        permissions = [
+            ("change_owner_email", "Kan ändra sidansvarig (mottagare av återkoppling)"),
+        ]
+
+    @property
+    def published_at(self):
+        """'Publicerad': when the page was first published."""
+        return self.first_published_at
+
+    @property
+    def last_updated_at(self):
+        """'Senast uppdaterad': kept in PageUpdateStamp, outside the revisions."""
+        try:
+            return self.update_stamp.updated_at
+        except PageUpdateStamp.DoesNotExist:
+            return self.last_published_at
+
+    def body_sections(self):
+        """The body as a list of (block type, blocks), consecutive twin towns
+        grouped, so that the template renders them as one list."""
+        groups = []
+        for block in self.body:
+            if block.block_type == "twin_town" and groups and groups[-1][0] == "twin_towns":
+                groups[-1][1].append(block)
+            elif block.block_type == "twin_town":
+                groups.append(("twin_towns", [block]))
+            else:
+                groups.append((block.block_type, [block]))
+        return groups
+
+
+class PageUpdateStamp(models.Model):
+    """The "Senast uppdaterad" time of a page.
+
+    A model of its own rather than a page field: Wagtail copies every page
+    field into each revision, so publishing (or reverting to) an old
+    revision would write an old stamp back. This row is never revisioned.
+    """
+
+    page = models.OneToOneField(
+        Page,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="update_stamp",
+        verbose_name="Sida",
+    )
+    updated_at = models.DateTimeField("Senast uppdaterad")
+
+    class Meta:
+        verbose_name = "Senast uppdaterad-stämpel"
+        verbose_name_plural = "Senast uppdaterad-stämplar"
+
+    def __str__(self):
+        return f"{self.page_id}: {self.updated_at.isoformat()}"
+
+
+def move_last_updated(page_id, when=None):
+    """Move a page's "Senast uppdaterad" forward to `when` (default: now).
+
+    Never moves it back: a late or repeated call is harmless.
+    """
+    when = when or timezone.now()
+    stamp, created = PageUpdateStamp.objects.get_or_create(
+        page_id=page_id, defaults={"updated_at": when}
+    )
+    if not created and stamp.updated_at < when:
+        PageUpdateStamp.objects.filter(page_id=page_id, updated_at__lt=when).update(
+            updated_at=when
+        )
+        stamp.updated_at = when
+    return stamp.updated_at
+
+
+class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
+    """A contact person that pages can show.
+
+    Drafts, revisions and scheduling as for pages: a page shows a contact's
+    published data only.
+    """
+
+    name = models.CharField("Namn", max_length=150)
+    title = models.CharField(
+        "Titel", max_length=150, help_text="Yrkestitel, till exempel Utvecklingsledare."
+    )
+    unit = models.CharField(
+        "Enhet", max_length=150, help_text="Enhet eller avdelning, till exempel Samhälle."
+    )
+    phone = models.CharField(
+        "Telefon",
+        max_length=30,
+        validators=[phone_validator],
+        help_text="Till exempel 0510-77 00 00.",
+    )
+    email = models.EmailField("E-post")
+
+    panels = [
+        FieldPanel("name"),
+        MultiFieldPanel(
+            [FieldPanel("title"), FieldPanel("unit")],
+            heading="Roll",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("phone"), FieldPanel("email")],
+            heading="Kontaktuppgifter",
+        ),
+        PublishingPanel(),
+    ]
+
+    search_fields = [index.SearchField("name"), index.SearchField("title")]
+
+    class Meta:
+        verbose_name = "Kontaktperson"
+        verbose_name_plural = "Kontaktpersoner"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.title})"
+
+    @property
+    def phone_uri(self):
+        """The number for a tel: link: digits only, +46 for a Swedish number."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        if digits.startswith("+"):
+            return digits
+        if digits.startswith("0"):
+            return "+46" + digits[1:]
+        return digits
