@@ -197,9 +197,7 @@ class PartnershipBlock(blocks.StructBlock):
         label="Studenter som har gynnats",
         help_text="Till exempel ”över 140”.",
     )
-    trainee_exchanges = blocks.ListBlock(
-        TraineeExchangeBlock(), label="Traineeutbyten", default=[]
-    )
+    trainee_exchanges = blocks.ListBlock(TraineeExchangeBlock(), label="Traineeutbyten", default=[])
 
     def clean(self, value):
         value = super().clean(value)

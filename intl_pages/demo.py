@@ -94,7 +94,9 @@ def ensure_international_page(home, spec, contacts, log):
         search_description=spec.get("search_description", ""),
         introduction=spec["introduction"],
         owner_email=spec["owner_email"],
-        body=body_block.to_python(raw_body),
+        # clean() validates the data file as the editor's form would, and
+        # fills in each block's defaults, so demo blocks look like edited ones.
+        body=body_block.clean(body_block.to_python(raw_body)),
     )
     home.add_child(instance=page)
     page.save_revision().publish()

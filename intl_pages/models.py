@@ -1,11 +1,12 @@
 """The content model: the home page, the international-cooperation page and
 the contact people it shows."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
-from wagtail.fields import RichTextField, StreamField
+from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 
@@ -17,6 +18,12 @@ phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{4,24}$",
     message="Skriv telefonnumret med siffror, till exempel 0510-77 00 00 eller +46 510 77 00 00.",
 )
+
+
+def default_owner_email():
+    """The owner of a page an editor creates: the web team's address until a
+    moderator, who alone may change it, names the right one."""
+    return settings.DEFAULT_PAGE_OWNER_EMAIL
 
 
 class HomePage(Page):
@@ -58,9 +65,11 @@ class InternationalPage(Page):
     )
     owner_email = models.EmailField(
         "Sidansvarig",
+        default=default_owner_email,
         help_text="Funktionsadressen som visas som sidansvarig och som tar emot "
         "besökarnas återkoppling, till exempel naringsliv@lidkoping.se. Endast "
-        "moderatorer och administratörer kan ändra den.",
+        "moderatorer och administratörer kan ändra den; en ny sida får "
+        "webbredaktionens adress tills någon av dem byter.",
     )
 
     content_panels = Page.content_panels + [
@@ -146,9 +155,7 @@ def move_last_updated(page_id, when=None):
         page_id=page_id, defaults={"updated_at": when}
     )
     if not created and stamp.updated_at < when:
-        PageUpdateStamp.objects.filter(page_id=page_id, updated_at__lt=when).update(
-            updated_at=when
-        )
+        PageUpdateStamp.objects.filter(page_id=page_id, updated_at__lt=when).update(updated_at=when)
         stamp.updated_at = when
     return stamp.updated_at
 

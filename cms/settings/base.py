@@ -134,9 +134,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Redis: the broker on the database REDIS_URL names, the cache on the next
 # one, so flushing one never empties the other.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHE_REDIS_URL = env_str(
-    "CACHE_REDIS_URL", redis_url_with_db(REDIS_URL, redis_db(REDIS_URL) + 1)
-)
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", redis_url_with_db(REDIS_URL, redis_db(REDIS_URL) + 1))
 
 # CACHE_BACKEND=file is what `make run` sets when no Redis answers: a cache
 # the web, worker and beat processes share through var/cache.
@@ -200,6 +198,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webbplatsen@lidkoping.example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The owner address a new page gets until a moderator names its real owner.
+DEFAULT_PAGE_OWNER_EMAIL = env_str(
+    "DEFAULT_PAGE_OWNER_EMAIL", "webbredaktionen@lidkoping.example.org"
+)
 
 
 # Wagtail

@@ -9,75 +9,549 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('introduction', models.TextField(blank=True, help_text='Några meningar överst på startsidan.', verbose_name='Inledning')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "introduction",
+                    models.TextField(
+                        blank=True,
+                        help_text="Några meningar överst på startsidan.",
+                        verbose_name="Inledning",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Startsida',
-                'verbose_name_plural': 'Startsidor',
+                "verbose_name": "Startsida",
+                "verbose_name_plural": "Startsidor",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='InternationalPage',
+            name="InternationalPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('introduction', models.TextField(help_text='En kort sammanfattning som visas överst, i större text.', verbose_name='Ingress')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('bullet_list', 4), ('twin_town', 19), ('partnership', 37), ('contacts', 41)], block_lookup={0: ('intl_pages.blocks.HeadingBlock', (), {}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link'], 'icon': 'pilcrow', 'label': 'Stycke', 'template': 'intl_pages/blocks/paragraph.html'}), 2: ('wagtail.blocks.CharBlock', (), {'label': 'Punkt', 'max_length': 300}), 3: ('wagtail.blocks.ListBlock', (2,), {'label': 'Punkter', 'min_num': 1}), 4: ('wagtail.blocks.StructBlock', [[('items', 3)]], {}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': 'Till exempel Kecskemét.', 'label': 'Ort', 'max_length': 100}), 6: ('wagtail.blocks.CharBlock', (), {'help_text': 'Frivilligt. Till exempel Illinois eller Chengdu.', 'label': 'Region eller delstat', 'max_length': 100, 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'help_text': 'Frivilligt: organisationen vi samarbetar med, om det inte är orten själv. Till exempel Lusaka City Council.', 'label': 'Samarbetspart', 'max_length': 150, 'required': False}), 8: ('wagtail.blocks.CharBlock', (), {'label': 'Land', 'max_length': 100}), 9: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('Vänortsavtal', 'Vänortsavtal'), ('Industriellt partnerskapsavtal', 'Industriellt partnerskapsavtal'), ('Samarbetsavtal', 'Samarbetsavtal'), ('Inget aktivt samarbetsavtal', 'Inget aktivt samarbetsavtal')], 'label': 'Typ av avtal'}), 10: ('wagtail.blocks.CharBlock', (), {'label': 'Område', 'max_length': 100}), 11: ('wagtail.blocks.ListBlock', (10,), {'help_text': 'Ett område per rad. Lämna tomt om det inte finns något aktivt utbyte: sidan visar då ”Inget aktivt utbyte”.', 'label': 'Samarbetsområden'}), 12: ('wagtail.blocks.CharBlock', (), {'label': 'Finansiär', 'max_length': 150}), 13: ('wagtail.blocks.ListBlock', (12,), {'help_text': 'En finansiär per rad, till exempel Kommunerna eller EU.', 'label': 'Finansiering'}), 14: ('wagtail.blocks.IntegerBlock', (), {'label': 'Startår', 'max_value': 2100, 'min_value': 1900}), 15: ('wagtail.blocks.IntegerBlock', (), {'help_text': 'Frivilligt. Fyll i om samarbetet har upphört.', 'label': 'Slutår', 'max_value': 2100, 'min_value': 1900, 'required': False}), 16: ('wagtail.blocks.BooleanBlock', (), {'default': True, 'help_text': 'Bocka ur om samarbetet inte längre är aktivt.', 'label': 'Aktivt samarbete', 'required': False}), 17: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 6, 'help_text': 'Frivilligt, för en karta. Decimalgrader, till exempel 46.9062.', 'label': 'Latitud', 'max_value': 90, 'min_value': -90, 'required': False}), 18: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 6, 'help_text': 'Frivilligt, för en karta. Decimalgrader, till exempel 19.6913.', 'label': 'Longitud', 'max_value': 180, 'min_value': -180, 'required': False}), 19: ('wagtail.blocks.StructBlock', [[('city', 5), ('region', 6), ('partner', 7), ('country', 8), ('agreement', 9), ('areas', 11), ('funding', 13), ('start_year', 14), ('end_year', 15), ('active', 16), ('latitude', 17), ('longitude', 18)]], {}), 20: ('wagtail.blocks.CharBlock', (), {'help_text': 'Till exempel Rockford, Illinois, USA.', 'label': 'Partner', 'max_length': 150}), 21: ('wagtail.blocks.CharBlock', (), {'help_text': 'Till exempel Industriellt partnerskapsavtal.', 'label': 'Typ av avtal', 'max_length': 150}), 22: ('wagtail.blocks.IntegerBlock', (), {'label': 'Undertecknat år', 'max_value': 2100, 'min_value': 1900}), 23: ('wagtail.blocks.CharBlock', (), {'help_text': 'Frivilligt. Till exempel Svensk-Amerikanska Entreprenörsdagarna i Lidköping.', 'label': 'Undertecknat vid', 'max_length': 200, 'required': False}), 24: ('wagtail.blocks.CharBlock', (), {'label': 'Part', 'max_length': 150}), 25: ('wagtail.blocks.ListBlock', (24,), {'label': 'Parter vid undertecknandet'}), 26: ('wagtail.blocks.IntegerBlock', (), {'label': 'Uppdaterat år', 'max_value': 2100, 'min_value': 1900, 'required': False}), 27: ('wagtail.blocks.CharBlock', (), {'label': 'Part', 'max_length': 200}), 28: ('wagtail.blocks.ListBlock', (27,), {'label': 'Avtalet omfattar i dag'}), 29: ('wagtail.blocks.CharBlock', (), {'label': 'Vision', 'max_length': 200, 'required': False}), 30: ('wagtail.blocks.CharBlock', (), {'help_text': 'Till exempel ”över 140”.', 'label': 'Studenter som har gynnats', 'max_length': 50, 'required': False}), 31: ('wagtail.blocks.IntegerBlock', (), {'label': 'Antal traineer', 'min_value': 1}), 32: ('wagtail.blocks.CharBlock', (), {'help_text': 'Till exempel Lidköping.', 'label': 'Från', 'max_length': 100}), 33: ('wagtail.blocks.CharBlock', (), {'help_text': 'Var traineerna har arbetat, till exempel näringslivsbolaget i Rockford.', 'label': 'Hos', 'max_length': 150}), 34: ('wagtail.blocks.CharBlock', (), {'help_text': 'En siffra eller ett intervall, till exempel 9 eller 3–8.', 'label': 'Antal månader', 'max_length': 20}), 35: ('wagtail.blocks.StructBlock', [[('count', 31), ('origin', 32), ('host', 33), ('months', 34)]], {}), 36: ('wagtail.blocks.ListBlock', (35,), {'default': [], 'label': 'Traineeutbyten'}), 37: ('wagtail.blocks.StructBlock', [[('partner', 20), ('kind', 21), ('signed_year', 22), ('signed_at', 23), ('parties_at_signing', 25), ('updated_year', 26), ('covers', 28), ('vision', 29), ('students_benefited', 30), ('trainee_exchanges', 36)]], {}), 38: ('wagtail.blocks.CharBlock', (), {'default': 'Kontakt', 'label': 'Rubrik', 'max_length': 120}), 39: ('wagtail.snippets.blocks.SnippetChooserBlock', ('intl_pages.Contact',), {'label': 'Kontaktperson'}), 40: ('wagtail.blocks.ListBlock', (39,), {'label': 'Kontaktpersoner', 'min_num': 1}), 41: ('wagtail.blocks.StructBlock', [[('heading', 38), ('contacts', 40)]], {})}, help_text='Bygg sidan av rubriker, stycken, punktlistor, vänorter, partnerskapsavtal och kontaktpersoner, i den ordning de ska visas.', verbose_name='Innehåll')),
-                ('owner_email', models.EmailField(help_text='Funktionsadressen som visas som sidansvarig och som tar emot besökarnas återkoppling, till exempel naringsliv@lidkoping.se. Endast moderatorer och administratörer kan ändra den.', max_length=254, verbose_name='Sidansvarig')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "introduction",
+                    models.TextField(
+                        help_text="En kort sammanfattning som visas överst, i större text.",
+                        verbose_name="Ingress",
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 0),
+                            ("paragraph", 1),
+                            ("bullet_list", 4),
+                            ("twin_town", 19),
+                            ("partnership", 37),
+                            ("contacts", 41),
+                        ],
+                        block_lookup={
+                            0: ("intl_pages.blocks.HeadingBlock", (), {}),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": ["bold", "italic", "link", "document-link"],
+                                    "icon": "pilcrow",
+                                    "label": "Stycke",
+                                    "template": "intl_pages/blocks/paragraph.html",
+                                },
+                            ),
+                            2: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Punkt", "max_length": 300},
+                            ),
+                            3: (
+                                "wagtail.blocks.ListBlock",
+                                (2,),
+                                {"label": "Punkter", "min_num": 1},
+                            ),
+                            4: ("wagtail.blocks.StructBlock", [[("items", 3)]], {}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Till exempel Kecskemét.",
+                                    "label": "Ort",
+                                    "max_length": 100,
+                                },
+                            ),
+                            6: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Frivilligt. Till exempel Illinois eller Chengdu.",
+                                    "label": "Region eller delstat",
+                                    "max_length": 100,
+                                    "required": False,
+                                },
+                            ),
+                            7: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Frivilligt: organisationen vi samarbetar med, om det inte är orten själv. Till exempel Lusaka City Council.",
+                                    "label": "Samarbetspart",
+                                    "max_length": 150,
+                                    "required": False,
+                                },
+                            ),
+                            8: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Land", "max_length": 100},
+                            ),
+                            9: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("Vänortsavtal", "Vänortsavtal"),
+                                        (
+                                            "Industriellt partnerskapsavtal",
+                                            "Industriellt partnerskapsavtal",
+                                        ),
+                                        ("Samarbetsavtal", "Samarbetsavtal"),
+                                        (
+                                            "Inget aktivt samarbetsavtal",
+                                            "Inget aktivt samarbetsavtal",
+                                        ),
+                                    ],
+                                    "label": "Typ av avtal",
+                                },
+                            ),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Område", "max_length": 100},
+                            ),
+                            11: (
+                                "wagtail.blocks.ListBlock",
+                                (10,),
+                                {
+                                    "help_text": "Ett område per rad. Lämna tomt om det inte finns något aktivt utbyte: sidan visar då ”Inget aktivt utbyte”.",
+                                    "label": "Samarbetsområden",
+                                },
+                            ),
+                            12: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Finansiär", "max_length": 150},
+                            ),
+                            13: (
+                                "wagtail.blocks.ListBlock",
+                                (12,),
+                                {
+                                    "help_text": "En finansiär per rad, till exempel Kommunerna eller EU.",
+                                    "label": "Finansiering",
+                                },
+                            ),
+                            14: (
+                                "wagtail.blocks.IntegerBlock",
+                                (),
+                                {"label": "Startår", "max_value": 2100, "min_value": 1900},
+                            ),
+                            15: (
+                                "wagtail.blocks.IntegerBlock",
+                                (),
+                                {
+                                    "help_text": "Frivilligt. Fyll i om samarbetet har upphört.",
+                                    "label": "Slutår",
+                                    "max_value": 2100,
+                                    "min_value": 1900,
+                                    "required": False,
+                                },
+                            ),
+                            16: (
+                                "wagtail.blocks.BooleanBlock",
+                                (),
+                                {
+                                    "default": True,
+                                    "help_text": "Bocka ur om samarbetet inte längre är aktivt.",
+                                    "label": "Aktivt samarbete",
+                                    "required": False,
+                                },
+                            ),
+                            17: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 6,
+                                    "help_text": "Frivilligt, för en karta. Decimalgrader, till exempel 46.9062.",
+                                    "label": "Latitud",
+                                    "max_value": 90,
+                                    "min_value": -90,
+                                    "required": False,
+                                },
+                            ),
+                            18: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 6,
+                                    "help_text": "Frivilligt, för en karta. Decimalgrader, till exempel 19.6913.",
+                                    "label": "Longitud",
+                                    "max_value": 180,
+                                    "min_value": -180,
+                                    "required": False,
+                                },
+                            ),
+                            19: (
+                                "wagtail.blocks.StructBlock",
+                                [
+                                    [
+                                        ("city", 5),
+                                        ("region", 6),
+                                        ("partner", 7),
+                                        ("country", 8),
+                                        ("agreement", 9),
+                                        ("areas", 11),
+                                        ("funding", 13),
+                                        ("start_year", 14),
+                                        ("end_year", 15),
+                                        ("active", 16),
+                                        ("latitude", 17),
+                                        ("longitude", 18),
+                                    ]
+                                ],
+                                {},
+                            ),
+                            20: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Till exempel Rockford, Illinois, USA.",
+                                    "label": "Partner",
+                                    "max_length": 150,
+                                },
+                            ),
+                            21: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Till exempel Industriellt partnerskapsavtal.",
+                                    "label": "Typ av avtal",
+                                    "max_length": 150,
+                                },
+                            ),
+                            22: (
+                                "wagtail.blocks.IntegerBlock",
+                                (),
+                                {"label": "Undertecknat år", "max_value": 2100, "min_value": 1900},
+                            ),
+                            23: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Frivilligt. Till exempel Svensk-Amerikanska Entreprenörsdagarna i Lidköping.",
+                                    "label": "Undertecknat vid",
+                                    "max_length": 200,
+                                    "required": False,
+                                },
+                            ),
+                            24: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Part", "max_length": 150},
+                            ),
+                            25: (
+                                "wagtail.blocks.ListBlock",
+                                (24,),
+                                {"label": "Parter vid undertecknandet"},
+                            ),
+                            26: (
+                                "wagtail.blocks.IntegerBlock",
+                                (),
+                                {
+                                    "label": "Uppdaterat år",
+                                    "max_value": 2100,
+                                    "min_value": 1900,
+                                    "required": False,
+                                },
+                            ),
+                            27: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Part", "max_length": 200},
+                            ),
+                            28: (
+                                "wagtail.blocks.ListBlock",
+                                (27,),
+                                {"label": "Avtalet omfattar i dag"},
+                            ),
+                            29: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "Vision", "max_length": 200, "required": False},
+                            ),
+                            30: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Till exempel ”över 140”.",
+                                    "label": "Studenter som har gynnats",
+                                    "max_length": 50,
+                                    "required": False,
+                                },
+                            ),
+                            31: (
+                                "wagtail.blocks.IntegerBlock",
+                                (),
+                                {"label": "Antal traineer", "min_value": 1},
+                            ),
+                            32: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Till exempel Lidköping.",
+                                    "label": "Från",
+                                    "max_length": 100,
+                                },
+                            ),
+                            33: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Var traineerna har arbetat, till exempel näringslivsbolaget i Rockford.",
+                                    "label": "Hos",
+                                    "max_length": 150,
+                                },
+                            ),
+                            34: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "En siffra eller ett intervall, till exempel 9 eller 3–8.",
+                                    "label": "Antal månader",
+                                    "max_length": 20,
+                                },
+                            ),
+                            35: (
+                                "wagtail.blocks.StructBlock",
+                                [[("count", 31), ("origin", 32), ("host", 33), ("months", 34)]],
+                                {},
+                            ),
+                            36: (
+                                "wagtail.blocks.ListBlock",
+                                (35,),
+                                {"default": [], "label": "Traineeutbyten"},
+                            ),
+                            37: (
+                                "wagtail.blocks.StructBlock",
+                                [
+                                    [
+                                        ("partner", 20),
+                                        ("kind", 21),
+                                        ("signed_year", 22),
+                                        ("signed_at", 23),
+                                        ("parties_at_signing", 25),
+                                        ("updated_year", 26),
+                                        ("covers", 28),
+                                        ("vision", 29),
+                                        ("students_benefited", 30),
+                                        ("trainee_exchanges", 36),
+                                    ]
+                                ],
+                                {},
+                            ),
+                            38: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Kontakt", "label": "Rubrik", "max_length": 120},
+                            ),
+                            39: (
+                                "wagtail.snippets.blocks.SnippetChooserBlock",
+                                ("intl_pages.Contact",),
+                                {"label": "Kontaktperson"},
+                            ),
+                            40: (
+                                "wagtail.blocks.ListBlock",
+                                (39,),
+                                {"label": "Kontaktpersoner", "min_num": 1},
+                            ),
+                            41: (
+                                "wagtail.blocks.StructBlock",
+                                [[("heading", 38), ("contacts", 40)]],
+                                {},
+                            ),
+                        },
+                        help_text="Bygg sidan av rubriker, stycken, punktlistor, vänorter, partnerskapsavtal och kontaktpersoner, i den ordning de ska visas.",
+                        verbose_name="Innehåll",
+                    ),
+                ),
+                (
+                    "owner_email",
+                    models.EmailField(
+                        help_text="Funktionsadressen som visas som sidansvarig och som tar emot besökarnas återkoppling, till exempel naringsliv@lidkoping.se. Endast moderatorer och administratörer kan ändra den.",
+                        max_length=254,
+                        verbose_name="Sidansvarig",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Sida om internationellt samarbete',
-                'verbose_name_plural': 'Sidor om internationellt samarbete',
-                'permissions': [('change_owner_email', 'Kan ändra sidansvarig (mottagare av återkoppling)')],
+                "verbose_name": "Sida om internationellt samarbete",
+                "verbose_name_plural": "Sidor om internationellt samarbete",
+                "permissions": [
+                    ("change_owner_email", "Kan ändra sidansvarig (mottagare av återkoppling)")
+                ],
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='PageUpdateStamp',
+            name="PageUpdateStamp",
             fields=[
-                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='update_stamp', serialize=False, to=settings.WAGTAIL_PAGE_MODEL, verbose_name='Sida')),
-                ('updated_at', models.DateTimeField(verbose_name='Senast uppdaterad')),
+                (
+                    "page",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="update_stamp",
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                        verbose_name="Sida",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(verbose_name="Senast uppdaterad")),
             ],
             options={
-                'verbose_name': 'Senast uppdaterad-stämpel',
-                'verbose_name_plural': 'Senast uppdaterad-stämplar',
+                "verbose_name": "Senast uppdaterad-stämpel",
+                "verbose_name_plural": "Senast uppdaterad-stämplar",
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('live', models.BooleanField(default=True, editable=False, verbose_name='live')),
-                ('has_unpublished_changes', models.BooleanField(default=False, editable=False, verbose_name='has unpublished changes')),
-                ('first_published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='first published at')),
-                ('last_published_at', models.DateTimeField(editable=False, null=True, verbose_name='last published at')),
-                ('go_live_at', models.DateTimeField(blank=True, null=True, verbose_name='go live date/time')),
-                ('expire_at', models.DateTimeField(blank=True, null=True, verbose_name='expiry date/time')),
-                ('expired', models.BooleanField(default=False, editable=False, verbose_name='expired')),
-                ('name', models.CharField(max_length=150, verbose_name='Namn')),
-                ('title', models.CharField(help_text='Yrkestitel, till exempel Utvecklingsledare.', max_length=150, verbose_name='Titel')),
-                ('unit', models.CharField(help_text='Enhet eller avdelning, till exempel Samhälle.', max_length=150, verbose_name='Enhet')),
-                ('phone', models.CharField(help_text='Till exempel 0510-77 00 00.', max_length=30, validators=[django.core.validators.RegexValidator(message='Skriv telefonnumret med siffror, till exempel 0510-77 00 00 eller +46 510 77 00 00.', regex='^\\+?[0-9][0-9 \\-]{4,24}$')], verbose_name='Telefon')),
-                ('email', models.EmailField(max_length=254, verbose_name='E-post')),
-                ('latest_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='latest revision')),
-                ('live_revision', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.revision', verbose_name='live revision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("live", models.BooleanField(default=True, editable=False, verbose_name="live")),
+                (
+                    "has_unpublished_changes",
+                    models.BooleanField(
+                        default=False, editable=False, verbose_name="has unpublished changes"
+                    ),
+                ),
+                (
+                    "first_published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="first published at"
+                    ),
+                ),
+                (
+                    "last_published_at",
+                    models.DateTimeField(
+                        editable=False, null=True, verbose_name="last published at"
+                    ),
+                ),
+                (
+                    "go_live_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="go live date/time"),
+                ),
+                (
+                    "expire_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="expiry date/time"),
+                ),
+                (
+                    "expired",
+                    models.BooleanField(default=False, editable=False, verbose_name="expired"),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="Namn")),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="Yrkestitel, till exempel Utvecklingsledare.",
+                        max_length=150,
+                        verbose_name="Titel",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.CharField(
+                        help_text="Enhet eller avdelning, till exempel Samhälle.",
+                        max_length=150,
+                        verbose_name="Enhet",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        help_text="Till exempel 0510-77 00 00.",
+                        max_length=30,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                message="Skriv telefonnumret med siffror, till exempel 0510-77 00 00 eller +46 510 77 00 00.",
+                                regex="^\\+?[0-9][0-9 \\-]{4,24}$",
+                            )
+                        ],
+                        verbose_name="Telefon",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="E-post")),
+                (
+                    "latest_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                        verbose_name="latest revision",
+                    ),
+                ),
+                (
+                    "live_revision",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailcore.revision",
+                        verbose_name="live revision",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Kontaktperson',
-                'verbose_name_plural': 'Kontaktpersoner',
-                'ordering': ['name'],
+                "verbose_name": "Kontaktperson",
+                "verbose_name_plural": "Kontaktpersoner",
+                "ordering": ["name"],
             },
             bases=(modelsearch.index.Indexed, models.Model),
         ),
