@@ -22,6 +22,8 @@ VAR_DIR = var_dir()
 INSTALLED_APPS = [
     "cms",
     "intl_pages",
+    "tasks",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
@@ -156,7 +158,10 @@ else:
 
 # Celery: JSON only, settings read from here by cms/celery.py.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# An unacknowledged task (acks_late) goes back to the queue after this long.
+# ETAs stay far inside it (SCHEDULE_HORIZON_SECONDS), or they would be
+# delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker of a laptop without Redis (see `runstack`).
     _broker_dir = VAR_DIR / "broker"
@@ -180,7 +185,36 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BROKER_POOL_LIMIT = 10
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# Scheduled publishing (tasks/scheduling.py): an exact-time task for what is
+# due within the horizon; a sweep every few seconds queues what comes into
+# it and re-queues what is more than the grace period late.
+SCHEDULE_HORIZON_SECONDS = env_int("SCHEDULE_HORIZON_SECONDS", 120)
+SCHEDULE_SWEEP_SECONDS = env_int("SCHEDULE_SWEEP_SECONDS", 5)
+SCHEDULE_GRACE_SECONDS = env_int("SCHEDULE_GRACE_SECONDS", 10)
+STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
+
+# The beat schedule lives in code, reviewed like the rest: nothing here is
+# for editors to change, so django-celery-beat's database tables would add a
+# moving part without a user.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-schedule": {
+        "task": "tasks.tasks.sweep_schedule",
+        "schedule": SCHEDULE_SWEEP_SECONDS,
+        "options": {"expires": SCHEDULE_SWEEP_SECONDS * 2},
+    },
+    "reconcile-stamps": {
+        "task": "tasks.tasks.reconcile_stamps",
+        "schedule": STAMP_RECONCILE_SECONDS,
+        "options": {"expires": STAMP_RECONCILE_SECONDS},
+    },
+}
+
+# Wagtail's own background work (django-tasks) runs on the Celery workers,
+# handed over when the transaction commits (tasks/backends.py).
+TASKS = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 
@@ -209,6 +243,13 @@ WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000"
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("sv", "Svenska")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+# Front-end caches (a CDN or Varnish) to purge when what a page shows
+# changes; none by default. WAGTAILFRONTENDCACHE_URLS: comma-separated
+# HTTP purge endpoints (Varnish/Squid).
+WAGTAILFRONTENDCACHE = {
+    f"http{i}": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": url}
+    for i, url in enumerate(env_list("WAGTAILFRONTENDCACHE_URLS"))
+}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"

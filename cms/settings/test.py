@@ -1,5 +1,10 @@
 """pytest: PostgreSQL through DATABASE_URL in CI, SQLite otherwise."""
 
+import os
+
+# Tests queue to Redis database 10 (cache on 11), never to `make run`'s.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
+
 from .base import *  # noqa: F403
 from .base import STORAGES
 
@@ -12,3 +17,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]
+
+# Ordinary tests run Wagtail's background work immediately: their
+# transactions never commit, so work queued on commit would silently never
+# run. The tests of the Celery routing switch to tasks.backends.CeleryBackend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

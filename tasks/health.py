@@ -1,0 +1,84 @@
+"""The pipeline's health, for monitoring and the compose healthchecks.
+
+GET /healthz/ answers JSON: the database, the broker (Redis), whether a
+Celery worker answers, how long ago beat's last sweep ran, and how many
+scheduled publishes or expiries are overdue. 200 when all is well, 503
+otherwise, so an alert fires when beat has stopped or work piles up.
+"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import scheduling
+from .tasks import LAST_SWEEP_KEY
+
+
+def check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return True
+
+
+def check_broker():
+    from cms.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return True
+
+
+def check_worker(timeout=1.0):
+    from cms.celery import app
+
+    replies = app.control.inspect(timeout=timeout).ping() or {}
+    return len(replies)
+
+
+def last_sweep_age():
+    last = cache.get(LAST_SWEEP_KEY)
+    return None if last is None else round(time.time() - float(last), 1)
+
+
+def report(include_worker=True):
+    result = {"ok": True}
+
+    def run(name, check):
+        try:
+            result[name] = check()
+        except Exception as exc:
+            result[name] = False
+            result[f"{name}_error"] = exc.__class__.__name__
+            result["ok"] = False
+
+    run("database", check_database)
+    run("broker", check_broker)
+    if include_worker:
+        run("workers", check_worker)
+        if result.get("workers") == 0:
+            result["ok"] = False
+
+    age = last_sweep_age()
+    result["last_sweep_seconds_ago"] = age
+    limit = settings.SCHEDULE_SWEEP_SECONDS * 6
+    result["beat_ok"] = age is not None and age <= limit
+    if not result["beat_ok"]:
+        result["ok"] = False
+    if result["database"]:
+        overdue = scheduling.overdue_count()
+        result["overdue"] = overdue
+        if overdue:
+            result["ok"] = False
+    return result
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    data = report(include_worker=request.GET.get("worker", "1") != "0")
+    return JsonResponse(data, status=200 if data["ok"] else 503)

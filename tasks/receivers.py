@@ -1,0 +1,72 @@
+"""Turn domain events into queued work, after the transaction commits.
+
+Receivers only queue; the sweep decides. Wagtail sends `published` also when
+an object that is not live yet is merely scheduled, and sends nothing when a
+live object's publish is rescheduled, so scheduling is read from the
+revision row itself (`approved_go_live_at`), and every receiver checks
+`live` and `live_revision`. `robust=True`: when Redis is down the editor's
+request still succeeds; the sweep does later what could not be queued.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from wagtail.models import Revision
+from wagtail.signals import page_published, published, unpublished
+
+from intl_pages.models import Contact, InternationalPage
+
+from . import scheduling
+
+
+def after_commit(func, *args):
+    def run_after_commit():
+        func(*args)
+
+    # A named function, not a partial: Django names it when it logs a failure.
+    run_after_commit.__qualname__ = f"after_commit({getattr(func, '__name__', func)})"
+    transaction.on_commit(run_after_commit, robust=True)
+
+
+def _queue(task, *args):
+    task.delay(*args)
+
+
+@receiver(post_save, sender=Revision)
+def revision_scheduled(sender, instance, update_fields=None, **kwargs):
+    # Wagtail writes `approved_go_live_at` when an editor schedules, or
+    # reschedules, a revision of a page or a snippet.
+    if instance.approved_go_live_at is not None:
+        after_commit(scheduling.plan_revision, instance.pk)
+
+
+@receiver(published)
+@receiver(page_published)
+def object_published(sender, instance, revision=None, **kwargs):
+    if not getattr(instance, "live", False) or instance.live_revision_id != getattr(
+        revision, "pk", None
+    ):
+        return  # scheduled, not published
+    from . import tasks
+
+    if isinstance(instance, Contact):
+        after_commit(
+            _queue,
+            tasks.propagate_contact_change,
+            instance.pk,
+            scheduling.as_iso(instance.last_published_at or timezone.now()),
+        )
+    elif isinstance(instance, InternationalPage):
+        after_commit(_queue, tasks.recompute_page_stamp, instance.pk)
+    if instance.expire_at:
+        after_commit(scheduling.plan_expiry, instance)
+
+
+@receiver(unpublished, sender=Contact)
+def contact_unpublished(sender, instance, **kwargs):
+    from . import tasks
+
+    after_commit(
+        _queue, tasks.propagate_contact_change, instance.pk, scheduling.as_iso(timezone.now())
+    )

@@ -1,0 +1,247 @@
+"""Scheduled publishing and expiry, exactly once and on the second.
+
+Wagtail records a scheduled publish as `Revision.approved_go_live_at` and a
+scheduled expiry as `expire_at` on the object's own row; stock Wagtail acts on
+them only when `publish_scheduled` runs from cron. Here an exact-time Celery
+task (ETA) is queued for everything due within `SCHEDULE_HORIZON`, and a beat
+sweep queues what comes into the horizon and re-queues whatever is overdue.
+The database, not the queue, is the truth: each publish first claims its
+revision with a conditional UPDATE (one caller wins, on SQLite as on
+PostgreSQL), so a duplicate, stale or early task does nothing.
+
+These are plain functions: the Celery tasks in `tasks.tasks`, the management
+commands and the tests all call them.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import DraftStateMixin, Page, Revision
+
+logger = logging.getLogger(__name__)
+
+PUBLISHED = "published"
+EXPIRED = "expired"
+STALE = "stale"  # rescheduled, cancelled, already done by someone else
+EARLY = "early"  # woke before its time: retry, never publish early
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    wait_seconds: float = 0.0
+
+
+def horizon():
+    return timedelta(seconds=settings.SCHEDULE_HORIZON_SECONDS)
+
+
+def as_iso(moment):
+    return moment.astimezone(UTC).isoformat()
+
+
+def from_iso(value):
+    return datetime.fromisoformat(value)
+
+
+# Doing the work
+
+
+def publish_scheduled_revision(revision_id, go_live_at_iso, now=None):
+    """Publish revision `revision_id` if it is still approved for `go_live_at`.
+
+    One transaction per object: the claim (clearing `approved_go_live_at`)
+    and the publish commit together, or neither does, and the next sweep
+    tries again.
+    """
+    go_live_at = from_iso(go_live_at_iso)
+    now = now or timezone.now()
+    if now < go_live_at:
+        return Outcome(EARLY, (go_live_at - now).total_seconds())
+
+    with transaction.atomic():
+        claimed = Revision.objects.filter(
+            pk=revision_id, approved_go_live_at=go_live_at, approved_go_live_at__lte=now
+        ).update(approved_go_live_at=None)
+        if not claimed:
+            return Outcome(STALE)
+        revision = Revision.objects.select_related("content_type").get(pk=revision_id)
+        revision.publish(log_action="wagtail.publish.scheduled", skip_permission_checks=True)
+    logger.info(
+        "Publicerade schemalagd version %s av %s %s (planerad %s).",
+        revision_id,
+        revision.content_type.model,
+        revision.object_id,
+        go_live_at_iso,
+    )
+    return Outcome(PUBLISHED)
+
+
+def expire_scheduled_object(content_type_id, object_id, expire_at_iso, now=None):
+    """Unpublish an object whose `expire_at` has come, once."""
+    expire_at = from_iso(expire_at_iso)
+    now = now or timezone.now()
+    if now < expire_at:
+        return Outcome(EARLY, (expire_at - now).total_seconds())
+
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    base = Page if issubclass(model, Page) else model
+    with transaction.atomic():
+        claimed = base.objects.filter(
+            pk=object_id, live=True, expired=False, expire_at=expire_at, expire_at__lte=now
+        ).update(expired=True)
+        if not claimed:
+            return Outcome(STALE)
+        obj = base.objects.get(pk=object_id)
+        if isinstance(obj, Page):
+            obj = obj.specific
+        obj.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+    logger.info(
+        "Avpublicerade %s %s vid utgångstiden %s.", model.__name__, object_id, expire_at_iso
+    )
+    return Outcome(EXPIRED)
+
+
+# Finding what is due
+
+
+def scheduled_models():
+    """Page, plus every non-page model with drafts (such as Contact)."""
+    return [Page] + [
+        model
+        for model in apps.get_models()
+        if issubclass(model, DraftStateMixin) and not issubclass(model, Page)
+    ]
+
+
+def due_publishes(until):
+    """(revision id, go-live time) of every revision approved to go live by `until`."""
+    return list(
+        Revision.objects.filter(approved_go_live_at__isnull=False, approved_go_live_at__lte=until)
+        .order_by("approved_go_live_at")
+        .values_list("pk", "approved_go_live_at")
+    )
+
+
+def due_expiries(until):
+    """(content type id, object id, expire_at) of every live object expiring by `until`."""
+    due = []
+    for model in scheduled_models():
+        rows = model.objects.filter(
+            live=True, expired=False, expire_at__isnull=False, expire_at__lte=until
+        ).values_list("pk", "expire_at")
+        if rows:
+            content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+            due += [(content_type.pk, pk, expire_at) for pk, expire_at in rows]
+    return due
+
+
+# Queueing
+
+
+def _queue_once(key, send, ttl):
+    """Call `send` unless it was called for `key` in the last `ttl` seconds.
+
+    The mark lives in the cache (Redis, or a file cache without Redis): if it
+    is lost, the work is queued again, which the claims make harmless.
+    """
+    if cache.add(f"schedule:{key}", 1, timeout=ttl):
+        try:
+            send()
+        except Exception:
+            cache.delete(f"schedule:{key}")
+            raise
+        return True
+    return False
+
+
+def plan(now=None, send_publish=None, send_expiry=None):
+    """Queue an exact-time task for everything due within the horizon.
+
+    Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
+    task lost with a flushed Redis, a worker that was down) is queued again
+    without looking at the marks. Returns how many tasks were queued.
+    """
+    from . import tasks  # the Celery tasks, imported late: they import this module
+
+    now = now or timezone.now()
+    send_publish = send_publish or tasks.queue_publish
+    send_expiry = send_expiry or tasks.queue_expiry
+    until = now + horizon()
+    grace = timedelta(seconds=settings.SCHEDULE_GRACE_SECONDS)
+    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
+    queued = 0
+
+    for revision_id, go_live_at in due_publishes(until):
+        key = f"publish:{revision_id}:{go_live_at.timestamp()}"
+        if go_live_at < now - grace:
+            # Overdue: queue it again at most once per grace period.
+            key = f"{key}:late:{int(now.timestamp() // settings.SCHEDULE_GRACE_SECONDS)}"
+        if _queue_once(key, lambda r=revision_id, t=go_live_at: send_publish(r, t), ttl):
+            queued += 1
+
+    for content_type_id, object_id, expire_at in due_expiries(until):
+        key = f"expire:{content_type_id}:{object_id}:{expire_at.timestamp()}"
+        if expire_at < now - grace:
+            key = f"{key}:late:{int(now.timestamp() // settings.SCHEDULE_GRACE_SECONDS)}"
+        if _queue_once(
+            key,
+            lambda c=content_type_id, o=object_id, t=expire_at: send_expiry(c, o, t),
+            ttl,
+        ):
+            queued += 1
+    return queued
+
+
+def plan_revision(revision_id, now=None):
+    """Queue the exact-time task of one revision just scheduled, if it is due soon."""
+    from . import tasks
+
+    now = now or timezone.now()
+    row = (
+        Revision.objects.filter(pk=revision_id, approved_go_live_at__isnull=False)
+        .values_list("approved_go_live_at", flat=True)
+        .first()
+    )
+    if row is None or row > now + horizon():
+        return False
+    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
+    return _queue_once(
+        f"publish:{revision_id}:{row.timestamp()}",
+        lambda: tasks.queue_publish(revision_id, row),
+        ttl,
+    )
+
+
+def plan_expiry(obj, now=None):
+    """Queue the exact-time expiry of one object just published, if due soon."""
+    from . import tasks
+
+    now = now or timezone.now()
+    expire_at = obj.expire_at
+    if not (obj.live and expire_at) or expire_at > now + horizon():
+        return False
+    content_type = ContentType.objects.get_for_model(
+        Page if isinstance(obj, Page) else type(obj), for_concrete_model=False
+    )
+    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
+    return _queue_once(
+        f"expire:{content_type.pk}:{obj.pk}:{expire_at.timestamp()}",
+        lambda: tasks.queue_expiry(content_type.pk, obj.pk, expire_at),
+        ttl,
+    )
+
+
+def overdue_count(now=None, late_by=60):
+    """How many publishes and expiries are more than `late_by` seconds late:
+    for the health check, which an operator watches."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=late_by)
+    return len(due_publishes(cutoff)) + len(due_expiries(cutoff))

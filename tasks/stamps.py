@@ -1,0 +1,121 @@
+"""Keeping each page's "Senast uppdaterad" true.
+
+The stamp is the last time anything the visitor sees on the page was
+published: the page itself, or a contact it shows. A contact's publish,
+unpublish or expiry moves the stamps of the live pages that show it, found
+through Wagtail's reference index; a page's own publish recomputes its stamp
+from itself and its contacts (the index may lag behind a publish). Stamps
+only ever move forward, and no page revision is created.
+"""
+
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.models import ModelLogEntry, ReferenceIndex
+
+from intl_pages.models import Contact, InternationalPage, move_last_updated
+
+logger = logging.getLogger(__name__)
+
+# The log actions that change what a visitor sees of a contact.
+CONTACT_VISIBLE_ACTIONS = (
+    "wagtail.publish",
+    "wagtail.publish.scheduled",
+    "wagtail.unpublish",
+    "wagtail.unpublish.scheduled",
+)
+
+
+def pages_showing(contact_id):
+    """The live international pages whose body refers to the contact."""
+    contact_type = ContentType.objects.get_for_model(Contact)
+    page_ids = (
+        ReferenceIndex.objects.filter(to_content_type=contact_type, to_object_id=str(contact_id))
+        .values_list("object_id", flat=True)
+        .distinct()
+    )
+    return InternationalPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids])
+
+
+def contacts_shown_on(page):
+    """Ids of the contacts in the page's live body (read from the body itself,
+    so a reference index that lags behind a publish does not matter)."""
+    ids = set()
+    for block in page.body.raw_data:
+        if block["type"] == "contacts":
+            for item in block["value"].get("contacts", []):
+                value = item["value"] if isinstance(item, dict) else item
+                if value:
+                    ids.add(int(value))
+    return ids
+
+
+def last_visible_change_of_contacts(contact_ids):
+    """When any of these contacts was last published or unpublished."""
+    if not contact_ids:
+        return None
+    contact_type = ContentType.objects.get_for_model(Contact)
+    entry = (
+        ModelLogEntry.objects.filter(
+            content_type=contact_type,
+            object_id__in=[str(pk) for pk in contact_ids],
+            action__in=CONTACT_VISIBLE_ACTIONS,
+        )
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    return entry
+
+
+def propagate_contact_change(contact_id, changed_at=None):
+    """Move the stamp of every live page that shows the contact. Returns the
+    ids of the pages whose stamp moved."""
+    changed_at = changed_at or timezone.now()
+    moved = []
+    pages = list(pages_showing(contact_id))
+    for page in pages:
+        before = page.last_updated_at
+        after = move_last_updated(page.pk, changed_at)
+        if before is None or after > before:
+            moved.append(page.pk)
+    if moved:
+        purge_pages([page for page in pages if page.pk in moved])
+        logger.info(
+            "Kontaktperson %s ändrad: flyttade ”Senast uppdaterad” för sidorna %s.",
+            contact_id,
+            moved,
+        )
+    return moved
+
+
+def recompute_page_stamp(page_id):
+    """The page's stamp from its own last publish and its contacts' changes."""
+    page = InternationalPage.objects.live().filter(pk=page_id).first()
+    if page is None:
+        return None
+    candidates = [page.last_published_at]
+    contacts_changed = last_visible_change_of_contacts(contacts_shown_on(page))
+    if contacts_changed:
+        candidates.append(contacts_changed)
+    before = page.last_updated_at
+    after = move_last_updated(page.pk, max(c for c in candidates if c))
+    if before is None or after > before:
+        purge_pages([page])
+    return after
+
+
+def reconcile_all_stamps():
+    """Recompute every live page's stamp: the sweep that repairs what a lost
+    task (Redis down when an editor published) left undone."""
+    return {page_id: recompute_page_stamp(page_id) for page_id in
+            InternationalPage.objects.live().values_list("pk", flat=True)}  # fmt: skip
+
+
+def purge_pages(pages):
+    """Purge the pages from Wagtail's front-end cache, where one is configured."""
+    batch = PurgeBatch()
+    batch.add_pages(pages)
+    batch.purge()

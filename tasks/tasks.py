@@ -1,0 +1,137 @@
+"""The Celery tasks: thin shells around plain functions.
+
+Every task takes ids and ISO timestamps (JSON), acknowledges late (a killed
+worker's task is delivered again), and is idempotent: running one twice does
+the work once.
+"""
+
+import logging
+import time
+
+from celery import Task, shared_task
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import scheduling, stamps
+
+logger = logging.getLogger(__name__)
+
+LAST_SWEEP_KEY = "pipeline:last-sweep"
+
+COMMON = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+RETRYING = {
+    **COMMON,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+class LoggedFailureTask(Task):
+    """Log a task that has used up its retries, with its arguments (ids), so
+    an operator sees which object and revision failed."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        logger.error(
+            "Jobbet %s gav upp efter %s försök: %r args=%s kwargs=%s",
+            self.name,
+            self.request.retries + 1,
+            exc,
+            args,
+            kwargs,
+        )
+
+
+# Scheduled publishing
+
+
+def queue_publish(revision_id, go_live_at):
+    publish_revision.apply_async(
+        args=[revision_id, scheduling.as_iso(go_live_at)],
+        eta=max(go_live_at, timezone.now()),
+    )
+
+
+def queue_expiry(content_type_id, object_id, expire_at):
+    expire_object.apply_async(
+        args=[content_type_id, object_id, scheduling.as_iso(expire_at)],
+        eta=max(expire_at, timezone.now()),
+    )
+
+
+def _retry_if_early(task, outcome):
+    if outcome.status == scheduling.EARLY:
+        # Woke before the time (a clock step, an early ETA): wait, never
+        # publish early, which would make Wagtail schedule it all over again.
+        if outcome.wait_seconds < 1:
+            time.sleep(outcome.wait_seconds)
+            return True
+        raise task.retry(countdown=outcome.wait_seconds, max_retries=None)
+    return False
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def publish_revision(self, revision_id, go_live_at_iso):
+    outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
+    if _retry_if_early(self, outcome):
+        outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
+    return outcome.status
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def expire_object(self, content_type_id, object_id, expire_at_iso):
+    outcome = scheduling.expire_scheduled_object(content_type_id, object_id, expire_at_iso)
+    if _retry_if_early(self, outcome):
+        outcome = scheduling.expire_scheduled_object(content_type_id, object_id, expire_at_iso)
+    return outcome.status
+
+
+@shared_task(**COMMON)
+def sweep_schedule():
+    """Beat, every few seconds: queue what comes into the horizon, re-queue
+    what is overdue, and note the time for the health check."""
+    queued = scheduling.plan()
+    cache.set(LAST_SWEEP_KEY, timezone.now().timestamp(), timeout=None)
+    return queued
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def plan_revision(self, revision_id):
+    return scheduling.plan_revision(revision_id)
+
+
+# "Senast uppdaterad"
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def propagate_contact_change(self, contact_id, changed_at_iso):
+    return stamps.propagate_contact_change(contact_id, scheduling.from_iso(changed_at_iso))
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def recompute_page_stamp(self, page_id):
+    stamp = stamps.recompute_page_stamp(page_id)
+    return stamp.isoformat() if stamp else None
+
+
+@shared_task(**COMMON)
+def reconcile_stamps():
+    return len(stamps.reconcile_all_stamps())
+
+
+# Wagtail's own background work (django-tasks), routed here by
+# tasks.backends.CeleryBackend.
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
+def run_django_task(self, task_path, args, kwargs):
+    task = import_string(task_path)
+    return task.call(*args, **kwargs)
