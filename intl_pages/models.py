@@ -11,6 +11,7 @@ from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 
 from .blocks import InternationalPageBodyBlock
+from .forms import ContactForm, HomePageForm, InternationalPageForm
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
 
@@ -36,6 +37,7 @@ class HomePage(Page):
     )
 
     content_panels = Page.content_panels + [FieldPanel("introduction")]
+    base_form_class = HomePageForm
 
     subpage_types = ["intl_pages.InternationalPage"]
     max_count = 1
@@ -77,6 +79,7 @@ class InternationalPage(Page):
         FieldPanel("body"),
         FieldPanel("owner_email", permission=OWNER_EMAIL_PERMISSION),
     ]
+    base_form_class = InternationalPageForm
 
     search_fields = Page.search_fields + [
         index.SearchField("introduction"),
@@ -194,6 +197,7 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
         ),
         PublishingPanel(),
     ]
+    base_form_class = ContactForm
 
     search_fields = [index.SearchField("name"), index.SearchField("title")]
 
