@@ -269,5 +269,11 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One INFO line per background task drowns the useful lines.
         "django_tasks": {"level": "WARNING"},
+        # Celery's per-task "received"/"succeeded" lines and beat's "sending
+        # due task", every few seconds for the sweep, bury what matters; the
+        # tasks log their own work.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},
     },
 }

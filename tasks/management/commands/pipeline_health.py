@@ -1,0 +1,24 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tasks.health import report
+
+
+class Command(BaseCommand):
+    help = (
+        "Skriver ut pipelinens hälsa som JSON (databas, Redis, worker, senaste svepet, "
+        "försenade publiceringar) och avslutar med fel om något inte står rätt till. "
+        "För docker-compose healthchecks och övervakning."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Fråga inte om en worker svarar."
+        )
+
+    def handle(self, *args, no_worker, **options):
+        data = report(include_worker=not no_worker)
+        self.stdout.write(json.dumps(data))
+        if not data["ok"]:
+            raise CommandError("Pipelinen mår inte bra: se ovan.")
