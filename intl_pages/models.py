@@ -199,7 +199,12 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     ]
     base_form_class = ContactForm
 
-    search_fields = [index.SearchField("name"), index.SearchField("title")]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("title"),
+        index.AutocompleteField("name"),
+        index.AutocompleteField("title"),
+    ]
 
     class Meta:
         verbose_name = "Kontaktperson"

@@ -12,7 +12,6 @@ class ContactViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["name", "title", "unit", "email"]
     list_filter = ["unit", "live"]
-    search_fields = ["name", "title"]
     copy_view_enabled = False
 
 
