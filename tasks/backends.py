@@ -36,6 +36,7 @@ class CeleryBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
+
         def send_to_celery():
             _send(task.module_path, result.args, result.kwargs, result.id)
 

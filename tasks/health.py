@@ -63,7 +63,11 @@ def report(include_worker=True):
         if result.get("workers") == 0:
             result["ok"] = False
 
-    age = last_sweep_age()
+    try:
+        age = last_sweep_age()
+    except Exception as exc:  # the cache (Redis) is down: say so, in JSON
+        age = None
+        result["cache_error"] = exc.__class__.__name__
     result["last_sweep_seconds_ago"] = age
     limit = settings.SCHEDULE_SWEEP_SECONDS * 6
     result["beat_ok"] = age is not None and age <= limit

@@ -13,7 +13,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from wagtail.models import Revision
-from wagtail.signals import page_published, published, unpublished
+from wagtail.signals import published, unpublished
 
 from intl_pages.models import Contact, InternationalPage
 
@@ -41,8 +41,9 @@ def revision_scheduled(sender, instance, update_fields=None, **kwargs):
         after_commit(scheduling.plan_revision, instance.pk)
 
 
+# Wagtail sends `published` for pages too (besides `page_published`), with
+# the specific page: one receiver, so the work is queued once.
 @receiver(published)
-@receiver(page_published)
 def object_published(sender, instance, revision=None, **kwargs):
     if not getattr(instance, "live", False) or instance.live_revision_id != getattr(
         revision, "pk", None

@@ -171,7 +171,9 @@ def plan(now=None, send_publish=None, send_expiry=None):
     """
     from . import tasks  # the Celery tasks, imported late: they import this module
 
-    now = now or timezone.now()
+    # In UTC: a timedelta added to a Stockholm time moves the wall clock, an
+    # hour off on the daylight-saving nights.
+    now = (now or timezone.now()).astimezone(UTC)
     send_publish = send_publish or tasks.queue_publish
     send_expiry = send_expiry or tasks.queue_expiry
     until = now + horizon()
@@ -204,7 +206,7 @@ def plan_revision(revision_id, now=None):
     """Queue the exact-time task of one revision just scheduled, if it is due soon."""
     from . import tasks
 
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     row = (
         Revision.objects.filter(pk=revision_id, approved_go_live_at__isnull=False)
         .values_list("approved_go_live_at", flat=True)
@@ -224,7 +226,7 @@ def plan_expiry(obj, now=None):
     """Queue the exact-time expiry of one object just published, if due soon."""
     from . import tasks
 
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     expire_at = obj.expire_at
     if not (obj.live and expire_at) or expire_at > now + horizon():
         return False
@@ -242,6 +244,6 @@ def plan_expiry(obj, now=None):
 def overdue_count(now=None, late_by=60):
     """How many publishes and expiries are more than `late_by` seconds late:
     for the health check, which an operator watches."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).astimezone(UTC)
     cutoff = now - timedelta(seconds=late_by)
     return len(due_publishes(cutoff)) + len(due_expiries(cutoff))

@@ -13,7 +13,7 @@ import logging
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
-from wagtail.models import ModelLogEntry, ReferenceIndex
+from wagtail.models import ModelLogEntry, Page, ReferenceIndex
 
 from intl_pages.models import Contact, InternationalPage, move_last_updated
 
@@ -32,7 +32,11 @@ def pages_showing(contact_id):
     """The live international pages whose body refers to the contact."""
     contact_type = ContentType.objects.get_for_model(Contact)
     page_ids = (
-        ReferenceIndex.objects.filter(to_content_type=contact_type, to_object_id=str(contact_id))
+        ReferenceIndex.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Page),
+            to_content_type=contact_type,
+            to_object_id=str(contact_id),
+        )
         .values_list("object_id", flat=True)
         .distinct()
     )

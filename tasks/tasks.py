@@ -1,8 +1,9 @@
 """The Celery tasks: thin shells around plain functions.
 
-Every task takes ids and ISO timestamps (JSON), acknowledges late (a killed
-worker's task is delivered again), and is idempotent: running one twice does
-the work once.
+Every task takes ids and ISO timestamps (JSON), acknowledges late, and is
+idempotent: running one twice does the work once. A task cut off by a killed
+worker goes back to Redis only after the visibility timeout; the sweep
+re-queues the overdue work long before that.
 """
 
 import logging

@@ -1,0 +1,265 @@
+"""Helpers of the pipeline tests: waiting, workers, locks, queues."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import OperationalError, connection, connections
+from django.utils import timezone
+
+from cms.celery import app
+
+DEADLINE = 30  # seconds: how long a test waits for the worker, at most
+
+requires_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (CI sets DATABASE_URL=postgres://...): the SQLite test "
+    "database is in this process's memory, invisible to a worker process, and has no row locks",
+)
+
+
+def wait_until(predicate, timeout=DEADLINE, interval=0.1, what="the condition"):
+    """Poll `predicate` until it returns something true; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except OperationalError as exc:
+            # SQLite's in-memory test database is shared between threads in
+            # shared-cache mode, where a reader meets the worker's write lock
+            # at once instead of waiting (a file in WAL mode, as `make run`
+            # uses, never does): read again.
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"Waited {timeout} s for {what}; last value: {value!r}")
+        time.sleep(interval)
+
+
+def sleep_until(moment):
+    """Sleep until the clock has passed `moment` (an aware datetime)."""
+    remaining = (moment - timezone.now()).total_seconds()
+    if remaining > 0:
+        time.sleep(remaining)
+
+
+def seconds_from_now(seconds):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def fetch_page(page_id):
+    from intl_pages.models import InternationalPage
+
+    return InternationalPage.objects.get(pk=page_id)
+
+
+def schedule_page(page, go_live_at, **changes):
+    """What an editor's "Publish" with a go-live time in the future does:
+    a new revision, approved to go live then. Returns the revision."""
+    page = fetch_page(page.pk)
+    for name, value in changes.items():
+        setattr(page, name, value)
+    page.go_live_at = go_live_at
+    revision = page.save_revision()
+    revision.publish()
+    revision.refresh_from_db()
+    assert revision.approved_go_live_at == go_live_at, "Wagtail did not schedule it"
+    return revision
+
+
+def queued_messages(broker_client, queue="celery"):
+    """The task messages waiting in a Redis queue (not yet taken by a worker)."""
+    return [json.loads(raw) for raw in broker_client.lrange(queue, 0, -1)]
+
+
+def task_names(messages):
+    return [message["headers"]["task"] for message in messages]
+
+
+# The database
+
+
+def database_url():
+    """DATABASE_URL of the test database pytest-django created (PostgreSQL)."""
+    params = connection.settings_dict
+    user = quote(params["USER"] or "")
+    password = params.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password)}" if password else user
+    host = params["HOST"] or "127.0.0.1"
+    port = params["PORT"] or 5432
+    return f"postgres://{auth}@{host}:{port}/{params['NAME']}"
+
+
+def raw_connection():
+    """A connection of its own to the test database, outside Django."""
+    params = connection.settings_dict
+    return psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"] or None,
+        password=params.get("PASSWORD") or None,
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+    )
+
+
+@contextmanager
+def row_locked(table, pk):
+    """Hold `SELECT ... FOR UPDATE` on one row in a transaction of its own, so
+    that anyone else's UPDATE of that row waits until the block ends."""
+    conn = raw_connection()
+    try:
+        conn.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])  # noqa: S608
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def lock_waiters():
+    """The statements of the sessions of the test database that are waiting
+    for a lock (asked on a connection of its own: PostgreSQL keeps one
+    picture of pg_stat_activity for the length of a transaction)."""
+    with raw_connection() as conn:
+        rows = conn.execute(
+            "SELECT query FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchall()
+    return [query for (query,) in rows]
+
+
+def in_thread(func, *args, **kwargs):
+    """Start func in a thread with its own database connection (closed at the
+    end). Returns (thread, result): result gets "value" or "error"."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = func(*args, **kwargs)
+        except BaseException as exc:  # handed to the test
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, result
+
+
+# Workers
+
+
+@dataclass
+class TaskRun:
+    name: str
+    args: list
+    state: str
+    retval: object
+
+
+@dataclass
+class TaskRuns:
+    """Every task the in-process worker finished, in order (Celery's
+    task_postrun signal, sent in the worker's thread)."""
+
+    runs: list = field(default_factory=list)
+
+    def of(self, name, *args):
+        """Runs of the task whose first arguments are `args`."""
+        return [
+            run
+            for run in list(self.runs)
+            if run.name == name and run.args[: len(args)] == list(args)
+        ]
+
+    def finished(self, name, *args):
+        """Runs that ended (a retry is not the end of a task)."""
+        return [run for run in self.of(name, *args) if run.state != "RETRY"]
+
+    def wait_for(self, name, *args, count=1, timeout=DEADLINE):
+        wait_until(
+            lambda: len(self.finished(name, *args)) >= count,
+            timeout=timeout,
+            what=f"{count} finished run(s) of {name}{tuple(args)}; runs so far: {self.runs}",
+        )
+        return self.finished(name, *args)
+
+
+@contextmanager
+def in_process_worker():
+    """A real Celery worker in a thread of this process: solo pool, the
+    project's app and broker."""
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+class WorkerProcess:
+    """`celery -A cms worker` in a process of its own, on the test database."""
+
+    def __init__(self, log_path):
+        self.name = f"proc-{uuid.uuid4().hex[:8]}@localhost"
+        self.log_path = log_path
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cms.settings.test",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CACHE_REDIS_URL": settings.CACHE_REDIS_URL,
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log = open(log_path, "wb")  # closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool", "solo",
+             "-l", "INFO", "-n", self.name,
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.wait_ready()
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def wait_ready(self, timeout=DEADLINE):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"The worker process exited at start:\n{self.output()}")
+            replies = app.control.inspect(timeout=1, destination=[self.name]).ping() or {}
+            if self.name in replies:
+                return
+        pytest.fail(f"The worker process did not answer ping in {timeout} s:\n{self.output()}")
+
+    def kill(self):
+        """SIGKILL: no warm shutdown, nothing acknowledged or given back."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=DEADLINE)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=DEADLINE)
+        self.log.close()

@@ -1,0 +1,170 @@
+"""A contact's scheduled publish and expiry, and the "Senast uppdaterad" stamp
+of the pages that show it: Wagtail's reference index finds the pages, a real
+worker moves their stamps, the rendered page shows what was published."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from intl_pages.models import Contact, PageUpdateStamp
+from tasks import scheduling, stamps
+from tasks import tasks as celery_tasks
+
+from .support import seconds_from_now, wait_until
+
+URL = "/internationella-samarbeten/"
+PROPAGATE = "tasks.tasks.propagate_contact_change"
+KIM = "kim.exempelsson@example.org"
+
+
+def kim():
+    return Contact.objects.get(email=KIM)
+
+
+def stamp_of(page):
+    return PageUpdateStamp.objects.get(page_id=page.pk).updated_at
+
+
+def contact_log(contact, action):
+    return ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        action=action,
+    )
+
+
+def rendered():
+    """The page as a visitor gets it: its HTML, and the stamp it shows."""
+    response = Client().get(URL)
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    shown = None
+    for dt in soup.select("footer.page-meta dt"):
+        if dt.get_text(strip=True) == "Senast uppdaterad:":
+            shown = datetime.fromisoformat(dt.find_next_sibling("dd").time["datetime"])
+    return response.content.decode(), shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_goes_live_at_its_time_and_moves_the_page_stamp(worker, demo_tx, task_runs):
+    stamp_before = stamp_of(demo_tx)
+    contact = kim()
+    old_phone = contact.phone
+    contact.phone = "0510-77 12 34"
+    go_live_at = seconds_from_now(3)
+    contact.go_live_at = go_live_at
+    revision = contact.save_revision()
+    revision.publish()
+    revision.refresh_from_db()
+    assert revision.approved_go_live_at == go_live_at
+
+    html, shown = rendered()
+    if timezone.now() < go_live_at:
+        assert old_phone in html and "0510-77 12 34" not in html
+        assert shown == stamp_before
+
+    contact = wait_until(
+        lambda: (c := kim()).phone == "0510-77 12 34" and c, what="the contact's new phone"
+    )
+    assert contact.live and contact.live_revision_id == revision.pk
+    assert contact.last_published_at >= go_live_at, "published before its time"
+    assert contact_log(contact, "wagtail.publish.scheduled").count() == 1
+
+    # The stamp of the page that shows the contact moves to the publish.
+    task_runs.wait_for(PROPAGATE, contact.pk)
+    assert stamp_of(demo_tx) == contact.last_published_at > stamp_before
+    html, shown = rendered()
+    assert "0510-77 12 34" in html and old_phone not in html
+    assert shown == contact.last_published_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_expires_at_its_time_and_leaves_the_page(worker, demo_tx, task_runs):
+    contact = kim()
+    expire_at = seconds_from_now(3)
+    contact.expire_at = expire_at
+    contact.save_revision().publish()
+    published_at = kim().last_published_at
+    assert "Kim Exempelsson" in rendered()[0]
+
+    contact = wait_until(lambda: not (c := kim()).live and c, what="the contact to expire")
+    assert contact.expired
+    [entry] = contact_log(contact, "wagtail.unpublish.scheduled")
+    assert entry.timestamp >= expire_at, "expired before its time"
+    [run] = task_runs.wait_for("tasks.tasks.expire_object")
+    assert run.retval == scheduling.EXPIRED
+
+    # Two stamp tasks: the publish's, then the expiry's.
+    task_runs.wait_for(PROPAGATE, contact.pk, count=2)
+    stamp = stamp_of(demo_tx)
+    assert stamp >= expire_at > published_at
+    html, shown = rendered()
+    assert "Kim Exempelsson" not in html
+    assert "Alex Påhittad" in html  # the other contact stays
+    assert shown == stamp
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_what_visitors_see_moves_the_stamp(worker, demo_tx, task_runs):
+    stamp_before = stamp_of(demo_tx)
+
+    # A draft: saved, not published. Nothing the visitor sees changed.
+    contact = kim()
+    old_phone = contact.phone
+    contact.phone = "0510-77 99 99"
+    draft = contact.save_revision()
+    # The worker has run everything queued before this task when it runs it.
+    celery_tasks.sweep_schedule.delay()
+    task_runs.wait_for("tasks.tasks.sweep_schedule")
+    assert not task_runs.of(PROPAGATE)
+    assert stamp_of(demo_tx) == stamp_before
+    html, shown = rendered()
+    assert old_phone in html and "0510-77 99 99" not in html
+    assert shown == stamp_before
+
+    # Publishing the draft does move it.
+    draft.publish()
+    contact = kim()
+    task_runs.wait_for(PROPAGATE, contact.pk)
+    assert stamp_of(demo_tx) == contact.last_published_at > stamp_before
+    html, shown = rendered()
+    assert "0510-77 99 99" in html and shown == contact.last_published_at
+
+    # So does unpublishing the contact.
+    published_stamp = stamp_of(demo_tx)
+    contact.unpublish()
+    task_runs.wait_for(PROPAGATE, contact.pk, count=2)
+    assert stamp_of(demo_tx) > published_stamp
+    html, shown = rendered()
+    assert "Kim Exempelsson" not in html and shown == stamp_of(demo_tx)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_repairs_a_stamp_a_lost_task_left_behind(demo_tx, broker):
+    stamp_before = stamp_of(demo_tx)
+    contact = kim()
+    contact.phone = "0510-77 55 55"
+    contact.save_revision().publish()
+    # No worker: the stamp task waits in Redis, and Redis loses it.
+    assert broker.llen("celery") >= 1
+    broker.flushdb()
+    assert stamp_of(demo_tx) == stamp_before
+
+    # A stamp that an earlier, lost task left behind as well.
+    PageUpdateStamp.objects.filter(page_id=demo_tx.pk).update(
+        updated_at=stamp_before - timedelta(days=30)
+    )
+
+    repaired = stamps.reconcile_all_stamps()
+
+    [publish] = contact_log(kim(), "wagtail.publish").order_by("-timestamp")[:1]
+    assert repaired == {demo_tx.pk: publish.timestamp}
+    assert stamp_of(demo_tx) == publish.timestamp
+    assert rendered()[1] == publish.timestamp
+    # A second run changes nothing.
+    assert stamps.reconcile_all_stamps() == {demo_tx.pk: publish.timestamp}

@@ -1,0 +1,84 @@
+"""Wagtail's own background work (django-tasks) on Celery: tasks.backends.
+CeleryBackend hands it to the broker only when the transaction commits, and
+a real worker runs it."""
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django_tasks import task_backends
+from wagtail.models import ReferenceIndex
+from wagtail.tasks import update_reference_index_task
+
+from intl_pages.models import Contact, InternationalPage
+from tasks.backends import CeleryBackend
+
+from .support import in_process_worker, queued_messages, wait_until
+
+ON_CELERY = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
+RUN_DJANGO_TASK = "tasks.tasks.run_django_task"
+
+
+def refers_to(contact, page):
+    return ReferenceIndex.get_references_to(contact).filter(object_id=str(page.pk)).exists()
+
+
+def with_contacts(page, contacts):
+    """The page's body with its contacts block showing `contacts`."""
+    raw = list(page.body.raw_data)
+    for block in raw:
+        if block["type"] == "contacts":
+            block["value"]["contacts"] = [contact.pk for contact in contacts]
+    body_block = InternationalPage._meta.get_field("body").stream_block
+    return body_block.to_python(raw)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx, broker, task_runs):
+    # A contact the page does not show yet (created with the default,
+    # immediate backend of the test settings).
+    sam = Contact.objects.create(
+        name="Sam Provsson", title="Projektledare", unit="Samhälle",
+        phone="0510-77 00 01", email="sam.provsson@example.org",
+    )  # fmt: skip
+    sam.save_revision().publish()
+    broker.flushdb()
+
+    with override_settings(TASKS=ON_CELERY):
+        # django-tasks rebuilds its backends when TASKS changes.
+        assert isinstance(task_backends["default"], CeleryBackend)
+        assert isinstance(update_reference_index_task.get_backend(), CeleryBackend)
+
+        with transaction.atomic():
+            page = InternationalPage.objects.get(pk=demo_tx.pk)
+            page.body = with_contacts(page, [sam])
+            page.save_revision().publish()
+            # Inside the transaction nothing has reached the broker: a worker
+            # must not look for rows it cannot see yet.
+            assert broker.llen("celery") == 0
+        sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASK]
+        assert any(
+            "wagtail.tasks.update_reference_index_task" in m["headers"]["argsrepr"]
+            and f"'internationalpage', '{page.pk}'" in m["headers"]["argsrepr"]
+            for m in sent
+        ), [m["headers"]["argsrepr"] for m in sent]
+        # Not run in the request: the index still has the old contacts.
+        assert not refers_to(sam, page)
+
+        with in_process_worker():
+            wait_until(lambda: refers_to(sam, page), what="the worker to update the index")
+            runs = task_runs.wait_for(RUN_DJANGO_TASK, "wagtail.tasks.update_reference_index_task")
+    assert all(run.state == "SUCCESS" for run in runs)
+    kim = Contact.objects.get(email="kim.exempelsson@example.org")
+    assert not refers_to(kim, page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_sent_when_the_transaction_rolls_back(demo_tx, broker):
+    with override_settings(TASKS=ON_CELERY):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            page = InternationalPage.objects.get(pk=demo_tx.pk)
+            page.title = "Aldrig sparad"
+            page.save_revision().publish()
+            raise RuntimeError("the editor's request fails")
+    assert broker.llen("celery") == 0
+    assert InternationalPage.objects.get(pk=demo_tx.pk).title != "Aldrig sparad"

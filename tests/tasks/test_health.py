@@ -1,0 +1,95 @@
+"""GET /healthz/: the pipeline's health, as monitoring and the compose
+healthchecks read it, with a real worker, Redis and database."""
+
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.test import Client, override_settings
+from django.utils import timezone
+from wagtail.models import Revision
+
+from intl_pages.models import InternationalPage
+from tasks import tasks as celery_tasks
+
+SWEEP = "tasks.tasks.sweep_schedule"
+
+
+def health(query=""):
+    response = Client().get(f"/healthz/{query}")
+    assert response["Content-Type"] == "application/json"
+    return response.status_code, response.json()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthy_with_a_worker_and_a_recent_sweep(worker, task_runs):
+    celery_tasks.sweep_schedule.delay()  # what beat sends every few seconds
+    task_runs.wait_for(SWEEP)
+
+    status, data = health()
+    assert status == 200, data
+    assert data["ok"] is True
+    assert data["database"] is True and data["broker"] is True
+    assert data["workers"] >= 1
+    assert data["beat_ok"] is True
+    assert 0 <= data["last_sweep_seconds_ago"] < 30
+    assert data["overdue"] == 0
+
+    # Beat stopped: no sweep noted.
+    cache.delete(celery_tasks.LAST_SWEEP_KEY)
+    status, data = health()
+    assert status == 503
+    assert data["beat_ok"] is False and data["ok"] is False
+    assert data["last_sweep_seconds_ago"] is None
+    assert data["workers"] >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overdue_work_makes_it_unhealthy(worker, demo_tx, task_runs):
+    celery_tasks.sweep_schedule.delay()
+    task_runs.wait_for(SWEEP)
+    page = InternationalPage.objects.get(pk=demo_tx.pk)
+    revision = page.save_revision()
+    Revision.objects.filter(pk=revision.pk).update(
+        approved_go_live_at=timezone.now() - timedelta(minutes=5)
+    )
+    status, data = health()
+    assert status == 503
+    assert data["overdue"] == 1 and data["ok"] is False
+    assert data["beat_ok"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_worker_answering_makes_it_unhealthy(demo_tx, broker, cache_redis):
+    cache.set(celery_tasks.LAST_SWEEP_KEY, time.time(), timeout=None)  # as a sweep notes it
+    status, data = health()
+    assert status == 503
+    assert data["workers"] == 0 and data["ok"] is False
+    assert data["beat_ok"] is True and data["broker"] is True
+    status, data = health("?worker=0")
+    assert status == 200, data
+    assert "workers" not in data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_cache_down_answers_503_in_json(demo_tx):
+    """Redis down is when the health check matters most: it must still
+    answer its JSON, not fail with a 500."""
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    dead_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                              "LOCATION": dead_redis}}  # fmt: skip
+    with override_settings(CACHES=dead_cache):
+        client = Client(raise_request_exception=False)
+        response = client.get("/healthz/?worker=0")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert data["ok"] is False and data["beat_ok"] is False
