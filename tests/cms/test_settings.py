@@ -29,7 +29,8 @@ READS = re.compile(
 def clean_env(**extra):
     """This process's environment minus every variable the settings read, so
     nothing of the machine's (or CI's) leaks into the settings under test."""
-    drop = {"DJANGO_SETTINGS_MODULE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process.
+    drop = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     for path in (ROOT / "cms" / "settings").glob("*.py"):
         drop |= {a or b for a, b in READS.findall(path.read_text())}
     env = {k: v for k, v in os.environ.items() if k not in drop}
