@@ -3,7 +3,8 @@
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from .models import InternationalPage, move_last_updated
+from .models import InternationalPage
+from .stamps import recompute_last_updated
 
 
 @receiver(page_published, sender=InternationalPage)
@@ -13,4 +14,6 @@ def stamp_page_on_publish(sender, instance, revision, **kwargs):
     # went live moves the stamp.
     if not instance.live or instance.live_revision_id != revision.pk:
         return
-    move_last_updated(instance.pk, instance.last_published_at)
+    # In the publish's own transaction: the stamp is never a moment behind
+    # the content it describes.
+    recompute_last_updated(instance)

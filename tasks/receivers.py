@@ -15,7 +15,7 @@ from django.utils import timezone
 from wagtail.models import Revision
 from wagtail.signals import published, unpublished
 
-from intl_pages.models import Contact, InternationalPage
+from intl_pages.models import Contact
 
 from . import scheduling
 
@@ -58,8 +58,6 @@ def object_published(sender, instance, revision=None, **kwargs):
             instance.pk,
             scheduling.as_iso(instance.last_published_at or timezone.now()),
         )
-    elif isinstance(instance, InternationalPage):
-        after_commit(_queue, tasks.recompute_page_stamp, instance.pk)
     if instance.expire_at:
         after_commit(scheduling.plan_expiry, instance)
 

@@ -10,22 +10,15 @@ only ever move forward, and no page revision is created.
 
 import logging
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from wagtail.contrib.frontend_cache.utils import PurgeBatch
-from wagtail.models import ModelLogEntry, Page, ReferenceIndex
+from wagtail.models import Page, ReferenceIndex
 
 from intl_pages.models import Contact, InternationalPage, move_last_updated
+from intl_pages.stamps import recompute_last_updated
 
 logger = logging.getLogger(__name__)
-
-# The log actions that change what a visitor sees of a contact.
-CONTACT_VISIBLE_ACTIONS = (
-    "wagtail.publish",
-    "wagtail.publish.scheduled",
-    "wagtail.unpublish",
-    "wagtail.unpublish.scheduled",
-)
 
 
 def pages_showing(contact_id):
@@ -41,37 +34,6 @@ def pages_showing(contact_id):
         .distinct()
     )
     return InternationalPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids])
-
-
-def contacts_shown_on(page):
-    """Ids of the contacts in the page's live body (read from the body itself,
-    so a reference index that lags behind a publish does not matter)."""
-    ids = set()
-    for block in page.body.raw_data:
-        if block["type"] == "contacts":
-            for item in block["value"].get("contacts", []):
-                value = item["value"] if isinstance(item, dict) else item
-                if value:
-                    ids.add(int(value))
-    return ids
-
-
-def last_visible_change_of_contacts(contact_ids):
-    """When any of these contacts was last published or unpublished."""
-    if not contact_ids:
-        return None
-    contact_type = ContentType.objects.get_for_model(Contact)
-    entry = (
-        ModelLogEntry.objects.filter(
-            content_type=contact_type,
-            object_id__in=[str(pk) for pk in contact_ids],
-            action__in=CONTACT_VISIBLE_ACTIONS,
-        )
-        .order_by("-timestamp")
-        .values_list("timestamp", flat=True)
-        .first()
-    )
-    return entry
 
 
 def propagate_contact_change(contact_id, changed_at=None):
@@ -96,16 +58,13 @@ def propagate_contact_change(contact_id, changed_at=None):
 
 
 def recompute_page_stamp(page_id):
-    """The page's stamp from its own last publish and its contacts' changes."""
+    """The page's stamp from its own last publish and its contacts' changes;
+    purges the page where the stamp moved."""
     page = InternationalPage.objects.live().filter(pk=page_id).first()
     if page is None:
         return None
-    candidates = [page.last_published_at]
-    contacts_changed = last_visible_change_of_contacts(contacts_shown_on(page))
-    if contacts_changed:
-        candidates.append(contacts_changed)
     before = page.last_updated_at
-    after = move_last_updated(page.pk, max(c for c in candidates if c))
+    after = recompute_last_updated(page)
     if before is None or after > before:
         purge_pages([page])
     return after
@@ -120,6 +79,10 @@ def reconcile_all_stamps():
 
 def purge_pages(pages):
     """Purge the pages from Wagtail's front-end cache, where one is configured."""
+    if not settings.WAGTAILFRONTENDCACHE:
+        return
+    from wagtail.contrib.frontend_cache.utils import PurgeBatch
+
     batch = PurgeBatch()
     batch.add_pages(pages)
     batch.purge()

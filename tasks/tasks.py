@@ -117,12 +117,6 @@ def propagate_contact_change(self, contact_id, changed_at_iso):
     return stamps.propagate_contact_change(contact_id, scheduling.from_iso(changed_at_iso))
 
 
-@shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
-def recompute_page_stamp(self, page_id):
-    stamp = stamps.recompute_page_stamp(page_id)
-    return stamp.isoformat() if stamp else None
-
-
 @shared_task(**COMMON)
 def reconcile_stamps():
     return len(stamps.reconcile_all_stamps())

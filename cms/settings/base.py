@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "cms",
     "intl_pages",
     "tasks",
-    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
@@ -186,6 +185,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_POOL_LIMIT = 10
+
+# Two queues: "schedule" for the on-the-second work, "celery" (the default)
+# for everything else (Wagtail's index updates, stamps, purges). `make run`
+# and the compose file give each a worker of its own, so a publish never
+# waits behind background work, and the background worker runs at a lower
+# CPU priority.
+SCHEDULE_QUEUE = "schedule"
+CELERY_TASK_ROUTES = {
+    "tasks.tasks.publish_revision": {"queue": SCHEDULE_QUEUE},
+    "tasks.tasks.expire_object": {"queue": SCHEDULE_QUEUE},
+    "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
+    "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},
+}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # Scheduled publishing (tasks/scheduling.py): an exact-time task for what is
@@ -250,6 +262,10 @@ WAGTAILFRONTENDCACHE = {
     f"http{i}": {"BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend", "LOCATION": url}
     for i, url in enumerate(env_list("WAGTAILFRONTENDCACHE_URLS"))
 }
+if WAGTAILFRONTENDCACHE:
+    # Only then: without a cache to purge, its receivers would still queue a
+    # purge task on every publish.
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("wagtail.admin"), "wagtail.contrib.frontend_cache")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"

@@ -24,7 +24,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SERVICES = ("postgres", "redis", "web", "worker", "beat", "mailpit")
-LONG_RUNNING = SERVICES
+LONG_RUNNING = (*SERVICES, "worker-background")
 # Read by Django itself, not by cms/settings.
 READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
 APP_ENV_REQUIRED = {
@@ -152,6 +152,24 @@ def test_migrate_and_collectstatic_run_before_web(services):
 
 def test_worker_and_beat_run_the_cms_celery_app(services):
     assert re.match(r"celery -A cms worker\b", command_line(services["worker"]))
+    assert re.match(
+        r"nice -n 10 celery -A cms worker\b", command_line(services["worker-background"])
+    )
+
+
+def queues_of(service):
+    return command_line(service).split(" -Q ")[1].split()[0].split(",")
+
+
+def test_every_queue_has_a_worker(services):
+    """The scheduled publishing queue and the default (background) queue each
+    have a worker: a queue without one would silently pile up."""
+    from django.conf import settings
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    consumed = set(queues_of(services["worker"])) | set(queues_of(services["worker-background"]))
+    assert routed | {"celery"} == consumed
+    assert queues_of(services["worker"]) == [settings.SCHEDULE_QUEUE]
     beat = command_line(services["beat"])
     assert re.match(r"celery -A cms beat\b", beat)
     assert "--schedule /tmp/celerybeat-schedule" in beat
@@ -229,10 +247,12 @@ def test_every_long_running_service_has_a_healthcheck(services):
         assert check and check.get("test") and not check.get("disable"), name
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
-    worker = " ".join(services["worker"]["healthcheck"]["test"])
-    # $$ is compose's escape: the container's shell expands $HOSTNAME, which
-    # is the worker's default node name celery@<hostname>.
-    assert "celery -A cms inspect ping -d celery@$$HOSTNAME" in worker
+    # $$ is compose's escape: the container's shell expands $HOSTNAME, and
+    # each worker is named <queue>@<hostname> by its -n option.
+    for name, node in (("worker", "schedule"), ("worker-background", "background")):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert f"celery -A cms inspect ping -d {node}@$$HOSTNAME" in check
+        assert f"-n {node}@%h" in command_line(services[name])
     web = healthcheck_code(services["web"])
     assert "http://127.0.0.1:8000/" in web and '"Host"' in web
     compile(web, "web-healthcheck", "exec")

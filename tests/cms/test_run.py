@@ -1,5 +1,5 @@
-"""`make run` as a new user runs it: SQLite under var/, web, worker and beat
-in the foreground, Ctrl-C stops all three; with and without Redis."""
+"""`make run` as a new user runs it: SQLite under var/, web, workers and beat
+in the foreground, Ctrl-C stops them all; with and without Redis."""
 
 import os
 import signal
@@ -112,10 +112,14 @@ def test_make_run_serves_the_page_and_stops_on_ctrl_c(laptop_env, tmp_path, with
         assert 'lang="sv"' in html
         status, _ = wait_for(f"http://127.0.0.1:{port}/admin/login/", deadline)
         assert status == 200
-        wait_in_log(log, "ready.", deadline)  # the Celery worker
+        wait_in_log(log, "schedule@", deadline)  # the scheduling worker
+        wait_in_log(log, "background@", deadline)  # the background worker
+        while read(log).count(" ready.") < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert read(log).count(" ready.") == 2, read(log)
         wait_in_log(log, "celery beat v", deadline)  # beat's banner
         children = children_of(process.pid)
-        assert len(children) == 3, read(log)
+        assert len(children) == 4, read(log)  # web, two workers, beat
         output = read(log)
         if with_redis:
             assert "redis://" in output and "Ingen Redis svarar" not in output

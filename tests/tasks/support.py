@@ -83,9 +83,12 @@ def schedule_page(page, go_live_at, **changes):
     return revision
 
 
-def queued_messages(broker_client, queue="celery"):
-    """The task messages waiting in a Redis queue (not yet taken by a worker)."""
-    return [json.loads(raw) for raw in broker_client.lrange(queue, 0, -1)]
+QUEUES = ("celery", settings.SCHEDULE_QUEUE)
+
+
+def queued_messages(broker_client, queues=QUEUES):
+    """The task messages waiting in the Redis queues (not yet taken by a worker)."""
+    return [json.loads(raw) for queue in queues for raw in broker_client.lrange(queue, 0, -1)]
 
 
 def task_names(messages):
@@ -204,7 +207,9 @@ class TaskRuns:
 def in_process_worker():
     """A real Celery worker in a thread of this process: solo pool, the
     project's app and broker."""
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=list(QUEUES)
+    ) as worker:
         yield worker
 
 
@@ -226,7 +231,7 @@ class WorkerProcess:
         self.log = open(log_path, "wb")  # closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool", "solo",
-             "-l", "INFO", "-n", self.name,
+             "-l", "INFO", "-n", self.name, "-Q", ",".join(QUEUES),
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=settings.BASE_DIR,
             env=env,

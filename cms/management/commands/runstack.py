@@ -1,7 +1,9 @@
-"""Web server, Celery worker and Celery beat in the foreground: `make run`.
+"""Web server, Celery workers and Celery beat in the foreground: `make run`.
 
-Ctrl-C (or SIGTERM) stops all three; if one of them dies, the others are
-stopped too, so the operator never keeps half a stack running.
+Two workers: one for the scheduled publishing queue, one (at a lower CPU
+priority) for background work. Ctrl-C (or SIGTERM) stops them all; if one
+dies, the others are stopped too, so the operator never keeps half a stack
+running.
 """
 
 import os
@@ -35,7 +37,10 @@ def redis_answers(url, timeout=0.5):
 
 
 class Command(BaseCommand):
-    help = "Startar webbservern, en Celery-worker och Celery beat; Ctrl-C stoppar alla tre."
+    help = (
+        "Startar webbservern, Celery-workers (schemaläggning och bakgrundsjobb) och "
+        "Celery beat; Ctrl-C stoppar alla."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=env_int("PORT", 8000))
@@ -57,10 +62,22 @@ class Command(BaseCommand):
         commands = {
             # No autoreloader: its restarts would leave the worker on old code.
             "web": [python, manage, "runserver", f"{host}:{port}", "--noreload"],
+            # The on-the-second work (scheduled publishing) has a worker
+            # of its own, so it never waits behind background work...
             "worker": [
                 python, "-m", "celery", "-A", "cms", "worker",
-                "--loglevel", "INFO", "--concurrency", str(env_int("CELERY_CONCURRENCY", 2)),
-                "--hostname", "worker@%h",
+                "--loglevel", "INFO", "--queues", settings.SCHEDULE_QUEUE,
+                "--concurrency", str(env_int("CELERY_CONCURRENCY", 2)),
+                "--hostname", "schedule@%h",
+            ],
+            # ...and the background work (Wagtail's index updates, stamps)
+            # runs in one process at a lower CPU priority: one at a time also
+            # keeps Wagtail's search-index updates from deadlocking each other.
+            "background": [
+                "nice", "-n", "10",
+                python, "-m", "celery", "-A", "cms", "worker",
+                "--loglevel", "INFO", "--queues", "celery", "--concurrency", "1",
+                "--hostname", "background@%h",
             ],
             "beat": [
                 python, "-m", "celery", "-A", "cms", "beat",
