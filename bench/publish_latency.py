@@ -8,8 +8,9 @@ One run, with a real Celery worker and beat, Redis and PostgreSQL:
    pages, not live, as children of the home page.
 2. Ours, spread: `--pages` pages scheduled at distinct instants over
    `--window` seconds, published by our worker (ETA task + beat sweep), as
-   many processes as `make run` starts (one worker, `--concurrency 2`, one
-   beat). Lateness = first_published_at - scheduled time.
+   many processes as `make run` starts (a scheduling worker, `--concurrency
+   2`, a background worker at lower priority, one beat).
+   Lateness = first_published_at - scheduled time.
 3. Ours, burst: `--burst` pages all due at one instant T; how long until the
    last is live.
 4. The worker and beat stop. In the bench process: SQL queries, wall and
@@ -51,6 +52,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Stock Wagtail runs its background work (django-tasks) immediately.
+STOCK_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MANAGE = str(BASE_DIR / "manage.py")
 PYTHON = sys.executable
 OWNER_EMAIL = "bench@example.org"
@@ -155,6 +158,11 @@ def queue_length(url, queue="celery"):
         client.close()
 
 
+def stock_env(env):
+    """Stock Wagtail's configuration: its background work inside the publish."""
+    return {**env, "WAGTAIL_TASKS_BACKEND": "immediate"}
+
+
 def manage(env, *args, timeout=600):
     """Run a management command; return its wall time in seconds."""
     started = time.monotonic()
@@ -186,9 +194,16 @@ class Stack:
 
     def start(self):
         commands = {
+            # The two workers of `make run` (cms/management/commands/runstack.py).
             "worker": [
                 PYTHON, "-m", "celery", "-A", "cms", "worker", "--loglevel", "INFO",
-                "--concurrency", str(self.concurrency), "--hostname", "bench-publish@%h",
+                "--queues", "schedule",
+                "--concurrency", str(self.concurrency), "--hostname", "bench-schedule@%h",
+            ],
+            "background": [
+                "nice", "-n", "10",
+                PYTHON, "-m", "celery", "-A", "cms", "worker", "--loglevel", "INFO",
+                "--queues", "celery", "--concurrency", "1", "--hostname", "bench-background@%h",
             ],
             "beat": [
                 PYTHON, "-m", "celery", "-A", "cms", "beat", "--loglevel", "INFO",
@@ -377,7 +392,7 @@ def ping_worker(app, deadline, stack):
     while time.monotonic() < deadline:
         stack.check_alive()
         replies = app.control.ping(timeout=1.0) or []
-        if replies:
+        if len(replies) >= 2:  # the scheduling and the background worker
             return [name for reply in replies for name in reply]
     raise RuntimeError(f"the worker did not answer a ping:\n{stack.tail('worker')}")
 
@@ -414,7 +429,7 @@ def measure_in_process(page_ids_ours, page_ids_stock, queue_url):
     publish queues, and time the follow-up work they ask a worker for. The
     worker and beat are stopped: nothing else publishes these pages."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
     from wagtail.models import Revision
 
@@ -454,7 +469,10 @@ def measure_in_process(page_ids_ours, page_ids_stock, queue_url):
     revisions = Revision.objects.filter(
         pk__in=list(stock_revs.values()), approved_go_live_at__lt=timezone.now()
     ).order_by("approved_go_live_at")
-    stock_ms, stock_cpu, stock_queries, stock_kinds = measure(stock, list(revisions))
+    # Stock Wagtail as it comes: its background work (reference and search
+    # index) runs immediately, inside the publish.
+    with override_settings(TASKS=STOCK_TASKS):
+        stock_ms, stock_cpu, stock_queries, stock_kinds = measure(stock, list(revisions))
     measured = {
         "publish_queries": ours_queries,
         "per_publish_ms_inprocess": ours_ms,
@@ -471,9 +489,10 @@ def measure_in_process(page_ids_ours, page_ids_stock, queue_url):
 def measure_followups(page_ids):
     """Median ms, in this process, of the work a publish queues for the
     worker: Wagtail's reference-index and search-index updates (django-tasks
-    routed to Celery) and our "Senast uppdaterad" stamp, which is queued
-    twice (the second run finds nothing to move)."""
-    from tasks.tasks import recompute_page_stamp, run_django_task
+    routed to Celery), and the reconciling sweep's recompute of one page's
+    "Senast uppdaterad" (twice: the second finds nothing to move)."""
+    from tasks.stamps import recompute_page_stamp
+    from tasks.tasks import run_django_task
 
     def reference_index(pk):
         run_django_task(
@@ -518,7 +537,7 @@ def run_cron(env, page_ids, deadline_wall):
             return runs
         say(f"stock cron: next run in {next_tick - time.time():.1f} s")
         time.sleep(max(0.0, next_tick - time.time()))
-        runs.append(manage(env, "publish_scheduled"))
+        runs.append(manage(stock_env(env), "publish_scheduled"))
         live = Page.objects.filter(pk__in=page_ids, live=True).count()
         say(f"stock cron: run took {runs[-1]:.2f} s, {live}/{len(page_ids)} live")
         if live == len(page_ids):
@@ -679,9 +698,9 @@ def run(args, tmp, env, result):
     finally:
         stack.stop()
         say("worker and beat stopped")
-    result["worker_log_errors"], result["worker_deadlocks"] = worker_log_problems(
-        stack.logs["worker"]
-    )
+    problems = [worker_log_problems(stack.logs[name]) for name in ("worker", "background")]
+    result["worker_log_errors"] = sum(errors or 0 for errors, _ in problems)
+    result["worker_deadlocks"] = sum(deadlocks or 0 for _, deadlocks in problems)
 
     ours_ids = ids["ours_spread"] + ids["ours_burst"]
     counts = publish_counts(ours_ids)
@@ -707,7 +726,7 @@ def run(args, tmp, env, result):
         f"{(instant - timezone.now()).total_seconds():.1f} s")  # fmt: skip
     sleep_until(instant + timedelta(milliseconds=50))
     launched = timezone.now()
-    command_s = manage(env, "publish_scheduled")
+    command_s = manage(stock_env(env), "publish_scheduled")
     state = publish_state(ids["stock_burst"])
     firsts = [first for _live, first in state.values() if first is not None]
     result.update(

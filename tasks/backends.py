@@ -1,17 +1,66 @@
 """A django-tasks backend that runs Wagtail's background work on Celery.
 
-Wagtail 8 queues reference-index updates, front-end cache purges, image focal
-points and file deletions through django-tasks, by default immediately inside
-the editor's request. This backend hands them to the project's Celery
-workers instead, and only once the transaction has committed: Wagtail
-enqueues from `post_save`, and a worker must not look for a row it cannot
-see yet. (The published `django-tasks-celery` needs Python 3.12.)
+Wagtail 8 queues reference-index updates, search-index updates, front-end
+cache purges, image focal points and file deletions through django-tasks, by
+default immediately inside the editor's request. This backend hands them to
+the project's Celery workers instead, and only once the transaction has
+committed: Wagtail enqueues from `post_save`, and a worker must not look for
+a row it cannot see yet. (The published `django-tasks-celery` needs Python
+3.12.)
+
+The work enqueued at one savepoint level goes out as one Celery message: a
+page's save asks for a reference-index and a search-index update, and one
+message costs the publishing worker half of what two do. A batch is
+registered with `on_commit` at its own level, so a rolled-back savepoint
+discards its work exactly as Django discards its callbacks.
 """
+
+import threading
 
 from django.db import transaction
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import TaskResult, TaskResultStatus
 from django_tasks.utils import get_random_id, normalize_json
+
+_batches = threading.local()
+
+
+class _Batch:
+    """The work enqueued at one savepoint level of one transaction, sent on
+    commit. Registered with `on_commit` at that level, so a rolled-back
+    savepoint discards its batch, as Django discards its callbacks."""
+
+    def __init__(self, alias):
+        self.alias = alias
+        self.items = []
+
+    def send(self):
+        # Imported here: this backend is built while Django loads its apps,
+        # before the Celery tasks can be imported.
+        from tasks.tasks import run_django_tasks
+
+        if self.items:
+            run_django_tasks.apply_async(args=[self.items])
+            self.items = []
+
+
+def _current_batch(connection):
+    key = (connection.alias, tuple(connection.savepoint_ids))
+    batches = getattr(_batches, "by_level", None)
+    if batches is None:
+        batches = _batches.by_level = {}
+    registered = {id(func) for _, func, _ in connection.run_on_commit}
+    for stale in [k for k, b in batches.items() if id(b.send) not in registered]:
+        del batches[stale]  # sent, or discarded with a rollback
+    batch = batches.get(key)
+    if batch is None:
+        # A new transaction, or this level's batch was sent or discarded.
+        batch = _Batch(connection.alias)
+        batches[key] = batch
+        # Bound once and kept, so the identity check above finds it.
+        batch.send = batch.send
+        transaction.on_commit(batch.send, using=connection.alias, robust=True)
+    return batch
 
 
 class CeleryBackend(BaseTaskBackend):
@@ -36,17 +85,12 @@ class CeleryBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
-
-        def send_to_celery():
-            _send(task.module_path, result.args, result.kwargs, result.id)
-
-        transaction.on_commit(send_to_celery, robust=True)
+        item = [task.module_path, result.args, result.kwargs]
+        connection = transaction.get_connection()
+        if connection.in_atomic_block:
+            _current_batch(connection).items.append(item)
+        else:
+            batch = _Batch(connection.alias)
+            batch.items.append(item)
+            transaction.on_commit(batch.send, robust=True)  # runs now
         return result
-
-
-def _send(task_path, args, kwargs, task_id):
-    # Imported here: this backend is built while Django loads its apps,
-    # before the Celery tasks can be imported.
-    from tasks.tasks import run_django_task
-
-    run_django_task.apply_async(args=[task_path, args, kwargs], task_id=task_id)

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, Revision
 
+from intl_pages.models import publishing_approved_revision
+
 logger = logging.getLogger(__name__)
 
 PUBLISHED = "published"
@@ -73,7 +75,8 @@ def publish_scheduled_revision(revision_id, go_live_at_iso, now=None):
         if not claimed:
             return Outcome(STALE)
         revision = Revision.objects.select_related("content_type").get(pk=revision_id)
-        revision.publish(log_action="wagtail.publish.scheduled", skip_permission_checks=True)
+        with publishing_approved_revision():
+            revision.publish(log_action="wagtail.publish.scheduled", skip_permission_checks=True)
     logger.info(
         "Publicerade schemalagd version %s av %s %s (planerad %s).",
         revision_id,

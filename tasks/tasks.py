@@ -130,3 +130,15 @@ def reconcile_stamps():
 def run_django_task(self, task_path, args, kwargs):
     task = import_string(task_path)
     return task.call(*args, **kwargs)
+
+
+@shared_task(**COMMON)
+def run_django_tasks(items):
+    """The work one transaction enqueued, in order. One that fails is queued
+    again on its own, with retries, and does not hold up the rest."""
+    for task_path, args, kwargs in items:
+        try:
+            import_string(task_path).call(*args, **kwargs)
+        except Exception:
+            logger.exception("Bakgrundsjobbet %s misslyckades; försöker igen.", task_path)
+            run_django_task.apply_async(args=[task_path, args, kwargs], countdown=2)

@@ -226,7 +226,13 @@ CELERY_BEAT_SCHEDULE = {
 
 # Wagtail's own background work (django-tasks) runs on the Celery workers,
 # handed over when the transaction commits (tasks/backends.py).
-TASKS = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
+# WAGTAIL_TASKS_BACKEND=immediate runs it inside the request, as stock
+# Wagtail does (the benchmark's baseline).
+TASKS_BACKENDS = {
+    "celery": "tasks.backends.CeleryBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env_str("WAGTAIL_TASKS_BACKEND", "celery")]}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 

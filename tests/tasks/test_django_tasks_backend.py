@@ -2,6 +2,9 @@
 CeleryBackend hands it to the broker only when the transaction commits, and
 a real worker runs it."""
 
+import base64
+import json
+
 import pytest
 from django.db import transaction
 from django.test import override_settings
@@ -15,7 +18,12 @@ from tasks.backends import CeleryBackend
 from .support import in_process_worker, queued_messages, wait_until
 
 ON_CELERY = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
-RUN_DJANGO_TASK = "tasks.tasks.run_django_task"
+RUN_DJANGO_TASKS = "tasks.tasks.run_django_tasks"
+
+
+def message_args(message):
+    """The task arguments in a message on the broker (headers' argsrepr is cut)."""
+    return json.loads(base64.b64decode(message["body"]))[0]
 
 
 def refers_to(contact, page):
@@ -55,7 +63,11 @@ def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx,
             # Inside the transaction nothing has reached the broker: a worker
             # must not look for rows it cannot see yet.
             assert broker.llen("celery") == 0
-        sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASK]
+        sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASKS]
+        # One message per savepoint level (save_revision and publish each
+        # save the page in a savepoint of their own).
+        assert 1 <= len(sent) <= 2, [m["headers"]["argsrepr"] for m in sent]
+        sent = [{"headers": {"argsrepr": repr(message_args(m))}} for m in sent]
         assert any(
             "wagtail.tasks.update_reference_index_task" in m["headers"]["argsrepr"]
             and f"'internationalpage', '{page.pk}'" in m["headers"]["argsrepr"]
@@ -66,7 +78,7 @@ def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx,
 
         with in_process_worker():
             wait_until(lambda: refers_to(sam, page), what="the worker to update the index")
-            runs = task_runs.wait_for(RUN_DJANGO_TASK, "wagtail.tasks.update_reference_index_task")
+            runs = task_runs.wait_for(RUN_DJANGO_TASKS)
     assert all(run.state == "SUCCESS" for run in runs)
     kim = Contact.objects.get(email="kim.exempelsson@example.org")
     assert not refers_to(kim, page)
@@ -82,3 +94,39 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(demo_tx, broker):
             raise RuntimeError("the editor's request fails")
     assert broker.llen("celery") == 0
     assert InternationalPage.objects.get(pk=demo_tx.pk).title != "Aldrig sparad"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_of_a_rolled_back_savepoint_is_not_sent(demo_tx, broker):
+    """One message per transaction, without what a rolled-back savepoint
+    enqueued: that row never existed for the worker."""
+    with override_settings(TASKS=ON_CELERY):
+        with transaction.atomic():
+            kept = Contact.objects.create(
+                name="Sam Sparad", title="Handläggare", unit="Samhälle",
+                phone="031-390 06 40", email="sam.sparad@example.org",
+            )  # fmt: skip
+            with pytest.raises(RuntimeError), transaction.atomic():
+                Contact.objects.create(
+                    name="Ulla Ogjord", title="Handläggare", unit="Samhälle",
+                    phone="031-390 06 41", email="ulla.ogjord@example.org",
+                )  # fmt: skip
+                raise RuntimeError("rolled back")
+            assert broker.llen("celery") == 0
+    sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASKS]
+    assert len(sent) == 1
+    argsrepr = repr(message_args(sent[0]))
+    assert f"'contact', '{kept.pk}'" in argsrepr
+    assert f"'contact', '{kept.pk + 1}'" not in argsrepr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_save_sends_its_work_in_one_message(demo_tx, broker):
+    with override_settings(TASKS=ON_CELERY), transaction.atomic():
+        page = InternationalPage.objects.get(pk=demo_tx.pk)
+        page.title = "Ett meddelande"
+        page.save()
+    [message] = queued_messages(broker)
+    paths = [path for path, _, _ in message_args(message)[0]]
+    assert "wagtail.tasks.update_reference_index_task" in paths
+    assert "modelsearch.tasks.insert_or_update_object_task" in paths
