@@ -19,6 +19,12 @@ from . import scheduling, stamps
 logger = logging.getLogger(__name__)
 
 LAST_SWEEP_KEY = "pipeline:last-sweep"
+# Set by every scheduled publish for a moment: while it is set, Wagtail's
+# background work (index updates) waits, so that a burst of pages due at
+# the same instant gets the CPU and the database first.
+PUBLISHING_KEY = "pipeline:publishing"
+PUBLISHING_SECONDS = 2
+YIELD_AT_MOST_SECONDS = 120
 
 COMMON = {
     "acks_late": True,
@@ -79,8 +85,26 @@ def _retry_if_early(task, outcome):
     return False
 
 
+def _mark_publishing():
+    try:
+        cache.set(PUBLISHING_KEY, 1, timeout=PUBLISHING_SECONDS)
+    except Exception:  # the mark is an optimisation: never fail a publish on it
+        logger.warning("Kunde inte markera pågående publicering i cachen.", exc_info=True)
+
+
+def _yield_to_publishing():
+    """Wait while scheduled publishing is under way (bounded)."""
+    deadline = time.monotonic() + YIELD_AT_MOST_SECONDS
+    try:
+        while cache.get(PUBLISHING_KEY) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    except Exception:
+        logger.warning("Kunde inte läsa publiceringsmarkeringen i cachen.", exc_info=True)
+
+
 @shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
 def publish_revision(self, revision_id, go_live_at_iso):
+    _mark_publishing()
     outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
     if _retry_if_early(self, outcome):
         outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
@@ -132,10 +156,11 @@ def run_django_task(self, task_path, args, kwargs):
     return task.call(*args, **kwargs)
 
 
-@shared_task(**COMMON)
+@shared_task(**{**COMMON, "soft_time_limit": 240, "time_limit": 300})
 def run_django_tasks(items):
     """The work one transaction enqueued, in order. One that fails is queued
     again on its own, with retries, and does not hold up the rest."""
+    _yield_to_publishing()
     for task_path, args, kwargs in items:
         try:
             import_string(task_path).call(*args, **kwargs)
