@@ -4,9 +4,10 @@ a real worker runs it."""
 
 import base64
 import json
+import threading
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks import task_backends
 from wagtail.models import ReferenceIndex
@@ -130,3 +131,45 @@ def test_one_save_sends_its_work_in_one_message(demo_tx, broker):
     paths = [path for path, _, _ in message_args(message)[0]]
     assert "wagtail.tasks.update_reference_index_task" in paths
     assert "modelsearch.tasks.insert_or_update_object_task" in paths
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_work_waits_while_scheduled_publishing_runs(demo_tx, cache_redis):
+    """During a burst of scheduled publishes, Wagtail's index updates wait:
+    the publishes get the CPU and the database first."""
+    from django.core.cache import cache
+
+    from tasks.tasks import PUBLISHING_KEY, run_django_tasks
+
+    page = InternationalPage.objects.get(pk=demo_tx.pk)
+    sam = Contact.objects.create(
+        name="Sam Väntar", title="Handläggare", unit="Samhälle",
+        phone="031-390 06 42", email="sam.vantar@example.org",
+    )  # fmt: skip
+    sam.save_revision().publish()
+    page.body = with_contacts(page, [sam])
+    with override_settings(TASKS=ON_CELERY), transaction.atomic():
+        page.save_revision().publish()  # the index update is queued, not run
+    assert not refers_to(sam, page)
+
+    cache.set(PUBLISHING_KEY, 1, timeout=60)  # a publish is under way
+    items = [["wagtail.tasks.update_reference_index_task",
+              ["intl_pages", "internationalpage", str(page.pk)], {}]]  # fmt: skip
+
+    def run_in_thread():
+        try:
+            run_django_tasks(items)
+        finally:
+            connection.close()
+
+    runner = threading.Thread(target=run_in_thread)
+    runner.start()
+    try:
+        runner.join(timeout=2)
+        assert runner.is_alive(), "the background work did not wait"
+        assert not refers_to(sam, page)
+    finally:
+        cache.delete(PUBLISHING_KEY)  # the burst is over
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+    assert refers_to(sam, page)
