@@ -25,12 +25,8 @@ def after_commit(func, *args):
         func(*args)
 
     # A named function, not a partial: Django names it when it logs a failure.
-    run_after_commit.__qualname__ = f"after_commit({getattr(func, '__name__', func)})"
+    run_after_commit.__qualname__ = f"after_commit({getattr(func, '__qualname__', func)})"
     transaction.on_commit(run_after_commit, robust=True)
-
-
-def _queue(task, *args):
-    task.delay(*args)
 
 
 @receiver(post_save, sender=Revision)
@@ -53,8 +49,7 @@ def object_published(sender, instance, revision=None, **kwargs):
 
     if isinstance(instance, Contact):
         after_commit(
-            _queue,
-            tasks.propagate_contact_change,
+            tasks.propagate_contact_change.delay,
             instance.pk,
             scheduling.as_iso(instance.last_published_at or timezone.now()),
         )
@@ -67,5 +62,5 @@ def contact_unpublished(sender, instance, **kwargs):
     from . import tasks
 
     after_commit(
-        _queue, tasks.propagate_contact_change, instance.pk, scheduling.as_iso(timezone.now())
+        tasks.propagate_contact_change.delay, instance.pk, scheduling.as_iso(timezone.now())
     )

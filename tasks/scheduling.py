@@ -149,12 +149,14 @@ def due_expiries(until):
 # Queueing
 
 
-def _queue_once(key, send, ttl):
-    """Call `send` unless it was called for `key` in the last `ttl` seconds.
+def _queue_once(key, send):
+    """Call `send` unless it was called for `key` lately (a horizon plus a
+    grace period).
 
     The mark lives in the cache (Redis, or a file cache without Redis): if it
     is lost, the work is queued again, which the claims make harmless.
     """
+    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
     if cache.add(f"schedule:{key}", 1, timeout=ttl):
         try:
             send()
@@ -165,43 +167,45 @@ def _queue_once(key, send, ttl):
     return False
 
 
+def _mark_key(kind, ids, due, now):
+    """The de-duplication key of one piece of work: the receiver that plans
+    it on commit and the sweep build the same one. Work more than the grace
+    period overdue gets a new key each grace period, so it is queued again."""
+    key = f"{kind}:{':'.join(map(str, ids))}:{due.timestamp()}"
+    grace = settings.SCHEDULE_GRACE_SECONDS
+    if due < now - timedelta(seconds=grace):
+        key = f"{key}:late:{int(now.timestamp() // grace)}"
+    return key
+
+
+def _utc_now(now):
+    # In UTC: a timedelta added to a Stockholm time moves the wall clock, an
+    # hour off on the daylight-saving nights.
+    return (now or timezone.now()).astimezone(UTC)
+
+
 def plan(now=None, send_publish=None, send_expiry=None):
     """Queue an exact-time task for everything due within the horizon.
 
     Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
     task lost with a flushed Redis, a worker that was down) is queued again
-    without looking at the marks. Returns how many tasks were queued.
+    once per grace period. Returns how many tasks were queued.
     """
     from . import tasks  # the Celery tasks, imported late: they import this module
 
-    # In UTC: a timedelta added to a Stockholm time moves the wall clock, an
-    # hour off on the daylight-saving nights.
-    now = (now or timezone.now()).astimezone(UTC)
+    now = _utc_now(now)
     send_publish = send_publish or tasks.queue_publish
     send_expiry = send_expiry or tasks.queue_expiry
     until = now + horizon()
-    grace = timedelta(seconds=settings.SCHEDULE_GRACE_SECONDS)
-    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
     queued = 0
-
     for revision_id, go_live_at in due_publishes(until):
-        key = f"publish:{revision_id}:{go_live_at.timestamp()}"
-        if go_live_at < now - grace:
-            # Overdue: queue it again at most once per grace period.
-            key = f"{key}:late:{int(now.timestamp() // settings.SCHEDULE_GRACE_SECONDS)}"
-        if _queue_once(key, lambda r=revision_id, t=go_live_at: send_publish(r, t), ttl):
-            queued += 1
-
+        key = _mark_key("publish", [revision_id], go_live_at, now)
+        queued += _queue_once(key, lambda r=revision_id, t=go_live_at: send_publish(r, t))
     for content_type_id, object_id, expire_at in due_expiries(until):
-        key = f"expire:{content_type_id}:{object_id}:{expire_at.timestamp()}"
-        if expire_at < now - grace:
-            key = f"{key}:late:{int(now.timestamp() // settings.SCHEDULE_GRACE_SECONDS)}"
-        if _queue_once(
-            key,
-            lambda c=content_type_id, o=object_id, t=expire_at: send_expiry(c, o, t),
-            ttl,
-        ):
-            queued += 1
+        key = _mark_key("expire", [content_type_id, object_id], expire_at, now)
+        queued += _queue_once(
+            key, lambda c=content_type_id, o=object_id, t=expire_at: send_expiry(c, o, t)
+        )
     return queued
 
 
@@ -209,19 +213,17 @@ def plan_revision(revision_id, now=None):
     """Queue the exact-time task of one revision just scheduled, if it is due soon."""
     from . import tasks
 
-    now = (now or timezone.now()).astimezone(UTC)
-    row = (
+    now = _utc_now(now)
+    go_live_at = (
         Revision.objects.filter(pk=revision_id, approved_go_live_at__isnull=False)
         .values_list("approved_go_live_at", flat=True)
         .first()
     )
-    if row is None or row > now + horizon():
+    if go_live_at is None or go_live_at > now + horizon():
         return False
-    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
     return _queue_once(
-        f"publish:{revision_id}:{row.timestamp()}",
-        lambda: tasks.queue_publish(revision_id, row),
-        ttl,
+        _mark_key("publish", [revision_id], go_live_at, now),
+        lambda: tasks.queue_publish(revision_id, go_live_at),
     )
 
 
@@ -229,24 +231,21 @@ def plan_expiry(obj, now=None):
     """Queue the exact-time expiry of one object just published, if due soon."""
     from . import tasks
 
-    now = (now or timezone.now()).astimezone(UTC)
+    now = _utc_now(now)
     expire_at = obj.expire_at
     if not (obj.live and expire_at) or expire_at > now + horizon():
         return False
     content_type = ContentType.objects.get_for_model(
         Page if isinstance(obj, Page) else type(obj), for_concrete_model=False
     )
-    ttl = int(horizon().total_seconds() + settings.SCHEDULE_GRACE_SECONDS + 60)
     return _queue_once(
-        f"expire:{content_type.pk}:{obj.pk}:{expire_at.timestamp()}",
+        _mark_key("expire", [content_type.pk, obj.pk], expire_at, now),
         lambda: tasks.queue_expiry(content_type.pk, obj.pk, expire_at),
-        ttl,
     )
 
 
 def overdue_count(now=None, late_by=60):
     """How many publishes and expiries are more than `late_by` seconds late:
     for the health check, which an operator watches."""
-    now = (now or timezone.now()).astimezone(UTC)
-    cutoff = now - timedelta(seconds=late_by)
+    cutoff = _utc_now(now) - timedelta(seconds=late_by)
     return len(due_publishes(cutoff)) + len(due_expiries(cutoff))

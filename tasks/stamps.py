@@ -33,7 +33,11 @@ def pages_showing(contact_id):
         .values_list("object_id", flat=True)
         .distinct()
     )
-    return InternationalPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids])
+    return (
+        InternationalPage.objects.live()
+        .filter(pk__in=[int(pk) for pk in page_ids])
+        .select_related("update_stamp")
+    )
 
 
 def propagate_contact_change(contact_id, changed_at=None):
@@ -57,12 +61,7 @@ def propagate_contact_change(contact_id, changed_at=None):
     return moved
 
 
-def recompute_page_stamp(page_id):
-    """The page's stamp from its own last publish and its contacts' changes;
-    purges the page where the stamp moved."""
-    page = InternationalPage.objects.live().filter(pk=page_id).first()
-    if page is None:
-        return None
+def _recompute(page):
     before = page.last_updated_at
     after = recompute_last_updated(page)
     if before is None or after > before:
@@ -70,11 +69,18 @@ def recompute_page_stamp(page_id):
     return after
 
 
+def recompute_page_stamp(page_id):
+    """The page's stamp from its own last publish and its contacts' changes;
+    purges the page where the stamp moved."""
+    page = InternationalPage.objects.live().filter(pk=page_id).first()
+    return None if page is None else _recompute(page)
+
+
 def reconcile_all_stamps():
     """Recompute every live page's stamp: the sweep that repairs what a lost
     task (Redis down when an editor published) left undone."""
-    return {page_id: recompute_page_stamp(page_id) for page_id in
-            InternationalPage.objects.live().values_list("pk", flat=True)}  # fmt: skip
+    pages = InternationalPage.objects.live().select_related("update_stamp")
+    return {page.pk: _recompute(page) for page in pages}
 
 
 def purge_pages(pages):

@@ -39,6 +39,8 @@ from intl_pages.models import (
     InternationalPage,
 )
 
+from .towns import ENDED_TOWN
+
 PARAGRAPH_FEATURES = ["bold", "italic", "link", "document-link"]
 DEMO_OWNER = "naringsliv@lidkoping.se"
 CONTACT_PERMISSIONS = ["add_contact", "change_contact", "publish_contact"]
@@ -250,20 +252,6 @@ TOWN = {
     "active": True,
     "latitude": Decimal("46.9062"),
     "longitude": Decimal("19.6913"),
-}
-ENDED_TOWN = {
-    "city": "Xindu District",
-    "region": "Chengdu",
-    "partner": "",
-    "country": "Kina",
-    "agreement": "Inget aktivt samarbetsavtal",
-    "areas": [],
-    "funding": ["Kommunerna"],
-    "start_year": 2011,
-    "end_year": 2020,
-    "active": False,
-    "latitude": None,
-    "longitude": None,
 }
 PARTNERSHIP = {
     "partner": "Rockford, Illinois, USA",

@@ -11,20 +11,7 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from intl_pages.blocks import PartnershipBlock, TwinTownBlock
 from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
 
-TOWN = {
-    "city": "Xindu District",
-    "region": "Chengdu",
-    "partner": "",
-    "country": "Kina",
-    "agreement": "Inget aktivt samarbetsavtal",
-    "areas": [],
-    "funding": ["Kommunerna"],
-    "start_year": 2011,
-    "end_year": 2020,
-    "active": False,
-    "latitude": None,
-    "longitude": None,
-}
+from .towns import ENDED_TOWN as TOWN
 
 
 def clean_town(**changes):
