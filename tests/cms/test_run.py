@@ -126,6 +126,8 @@ def test_make_run_serves_the_page_and_stops_on_ctrl_c(laptop_env, tmp_path, with
         else:
             assert output.count("Ingen Redis svarar") == 1
             assert "filesystem://" in output
+            # The embedded broker keeps all its folders under var/, none in the checkout.
+            assert (Path(env["VAR_DIR"]) / "broker" / "control").is_dir()
     finally:
         stop_and_check(process, log)
     for child in children:
