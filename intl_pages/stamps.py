@@ -52,10 +52,13 @@ def last_visible_change_of_contacts(contact_ids):
     return entry
 
 
+def last_visible_change(page):
+    """When the page, or a contact it shows, was last published or unpublished."""
+    candidates = [page.last_published_at, last_visible_change_of_contacts(contacts_shown_on(page))]
+    return max(c for c in candidates if c)
+
+
 def recompute_last_updated(page):
-    """Move the page's stamp forward to its last visible change; returns it."""
-    candidates = [page.last_published_at]
-    contacts_changed = last_visible_change_of_contacts(contacts_shown_on(page))
-    if contacts_changed:
-        candidates.append(contacts_changed)
-    return move_last_updated(page.pk, max(c for c in candidates if c))
+    """Move the page's stamp forward to its last visible change; returns
+    whether it moved."""
+    return move_last_updated(page.pk, last_visible_change(page))

@@ -33,26 +33,17 @@ def pages_showing(contact_id):
         .values_list("object_id", flat=True)
         .distinct()
     )
-    return (
-        InternationalPage.objects.live()
-        .filter(pk__in=[int(pk) for pk in page_ids])
-        .select_related("update_stamp")
-    )
+    return InternationalPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids])
 
 
 def propagate_contact_change(contact_id, changed_at=None):
     """Move the stamp of every live page that shows the contact. Returns the
     ids of the pages whose stamp moved."""
     changed_at = changed_at or timezone.now()
-    moved = []
-    pages = list(pages_showing(contact_id))
-    for page in pages:
-        before = page.last_updated_at
-        after = move_last_updated(page.pk, changed_at)
-        if before is None or after > before:
-            moved.append(page.pk)
-    if moved:
-        purge_pages([page for page in pages if page.pk in moved])
+    pages = [page for page in pages_showing(contact_id) if move_last_updated(page.pk, changed_at)]
+    moved = [page.pk for page in pages]
+    if pages:
+        purge_pages(pages)
         logger.info(
             "Kontaktperson %s ändrad: flyttade ”Senast uppdaterad” för sidorna %s.",
             contact_id,
@@ -62,25 +53,24 @@ def propagate_contact_change(contact_id, changed_at=None):
 
 
 def _recompute(page):
-    before = page.last_updated_at
-    after = recompute_last_updated(page)
-    if before is None or after > before:
+    moved = recompute_last_updated(page)
+    if moved:
         purge_pages([page])
-    return after
+    return moved
 
 
 def recompute_page_stamp(page_id):
     """The page's stamp from its own last publish and its contacts' changes;
-    purges the page where the stamp moved."""
+    purges the page where the stamp moved. Returns whether it moved."""
     page = InternationalPage.objects.live().filter(pk=page_id).first()
-    return None if page is None else _recompute(page)
+    return page is not None and _recompute(page)
 
 
 def reconcile_all_stamps():
     """Recompute every live page's stamp: the sweep that repairs what a lost
-    task (Redis down when an editor published) left undone."""
-    pages = InternationalPage.objects.live().select_related("update_stamp")
-    return {page.pk: _recompute(page) for page in pages}
+    task (Redis down when an editor published) left undone. Returns the ids
+    of the pages whose stamp moved."""
+    return [page.pk for page in InternationalPage.objects.live() if _recompute(page)]
 
 
 def purge_pages(pages):

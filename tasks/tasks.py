@@ -8,8 +8,10 @@ re-queues the overdue work long before that.
 
 import logging
 import time
+from collections import Counter
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -67,6 +69,17 @@ def queue_publish(revision_id, go_live_at):
     )
 
 
+def queue_publishes(revision_ids, go_live_at):
+    """One message for revisions due at the same instant."""
+    if len(revision_ids) == 1:
+        queue_publish(revision_ids[0], go_live_at)
+        return
+    publish_revisions.apply_async(
+        args=[list(revision_ids), scheduling.as_iso(go_live_at)],
+        eta=max(go_live_at, timezone.now()),
+    )
+
+
 def queue_expiry(content_type_id, object_id, expire_at):
     expire_object.apply_async(
         args=[content_type_id, object_id, scheduling.as_iso(expire_at)],
@@ -85,9 +98,16 @@ def _retry_if_early(task, outcome):
     return False
 
 
+_marked_at = 0.0
+
+
 def _mark_publishing():
+    global _marked_at
+    if time.monotonic() - _marked_at < PUBLISHING_SECONDS / 4:
+        return  # marked a moment ago, by this process
     try:
         cache.set(PUBLISHING_KEY, 1, timeout=PUBLISHING_SECONDS)
+        _marked_at = time.monotonic()
     except Exception:  # the mark is an optimisation: never fail a publish on it
         logger.warning("Kunde inte markera pågående publicering i cachen.", exc_info=True)
 
@@ -109,6 +129,35 @@ def publish_revision(self, revision_id, go_live_at_iso):
     if _retry_if_early(self, outcome):
         outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
     return outcome.status
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **COMMON)
+def publish_revisions(self, revision_ids, go_live_at_iso):
+    """Revisions due at one instant, queued together by the sweep. Each is
+    claimed and published in a transaction of its own, as by
+    `publish_revision`; one that fails goes on alone, with retries, and does
+    not hold up the rest."""
+    wait = (scheduling.from_iso(go_live_at_iso) - timezone.now()).total_seconds()
+    if wait > 0:
+        _retry_if_early(self, scheduling.Outcome(scheduling.EARLY, wait))
+    outcomes = Counter()
+    for position, revision_id in enumerate(revision_ids):
+        _mark_publishing()
+        try:
+            outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
+        except SoftTimeLimitExceeded:
+            # Out of time: the rest go on in a message of their own.
+            queue_publishes(revision_ids[position:], scheduling.from_iso(go_live_at_iso))
+            raise
+        except Exception:
+            logger.exception(
+                "Schemalagd version %s kunde inte publiceras; försöker igen.", revision_id
+            )
+            publish_revision.apply_async(args=[revision_id, go_live_at_iso], countdown=2)
+            outcomes["retried"] += 1
+        else:
+            outcomes[outcome.status] += 1
+    return dict(outcomes)
 
 
 @shared_task(bind=True, base=LoggedFailureTask, **RETRYING)

@@ -198,6 +198,7 @@ CELERY_TASK_ROUTES = {
     "tasks.tasks.publish_revision": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.expire_object": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
+    "tasks.tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -208,6 +209,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 SCHEDULE_HORIZON_SECONDS = env_int("SCHEDULE_HORIZON_SECONDS", 120)
 SCHEDULE_SWEEP_SECONDS = env_int("SCHEDULE_SWEEP_SECONDS", 5)
 SCHEDULE_GRACE_SECONDS = env_int("SCHEDULE_GRACE_SECONDS", 10)
+# Revisions due at one instant share a message, up to this many: small
+# enough that every scheduling worker process gets a share of a burst.
+SCHEDULE_BATCH_SIZE = env_int("SCHEDULE_BATCH_SIZE", 25)
 STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
 
 # The beat schedule lives in code, reviewed like the rest: nothing here is

@@ -9,7 +9,7 @@ from django.utils import timezone
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from intl_pages.blocks import PartnershipBlock, TwinTownBlock
-from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
+from intl_pages.models import Contact, InternationalPage, PageUpdateStamp, move_last_updated
 
 from .towns import ENDED_TOWN as TOWN
 
@@ -115,6 +115,20 @@ def test_republishing_an_old_revision_never_writes_an_old_stamp_back(demo_page):
     demo_page.refresh_from_db()
     assert demo_page.title == "Utveckling genom internationella samarbeten"
     assert stamp_of(demo_page) >= newer
+
+
+def test_the_stamp_is_created_moves_forward_and_never_back(demo_page):
+    PageUpdateStamp.objects.filter(page=demo_page).delete()
+    now = timezone.now()
+
+    assert move_last_updated(demo_page.pk, now) is True  # created
+    assert stamp_of(demo_page) == now
+    assert move_last_updated(demo_page.pk, now - timedelta(days=1)) is False
+    assert move_last_updated(demo_page.pk, now) is False
+    assert stamp_of(demo_page) == now
+    assert move_last_updated(demo_page.pk, now + timedelta(microseconds=1)) is True
+    assert stamp_of(demo_page) == now + timedelta(microseconds=1)
+    assert PageUpdateStamp.objects.filter(page=demo_page).count() == 1
 
 
 def test_scheduling_a_page_does_not_stamp_it(demo_page):

@@ -1,5 +1,6 @@
 """Helpers of the pipeline tests: waiting, workers, locks, queues."""
 
+import base64
 import json
 import os
 import signal
@@ -93,6 +94,13 @@ def queued_messages(broker_client, queues=QUEUES):
 
 def task_names(messages):
     return [message["headers"]["task"] for message in messages]
+
+
+def task_args(message):
+    """The positional arguments of a queued task message (JSON, base64 in Redis)."""
+    assert message["properties"]["body_encoding"] == "base64"
+    args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    return args
 
 
 # The database

@@ -88,9 +88,9 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
     lock = threading.Lock()
     barrier = threading.Barrier(2)
 
-    def send_publish(revision_id, go_live_at):
+    def send_publishes(revision_ids, go_live_at):
         with lock:
-            sent.append(("publish", revision_id, go_live_at))
+            sent.extend(("publish", revision_id, go_live_at) for revision_id in revision_ids)
 
     def send_expiry(content_type_id, object_id, expire_at):
         with lock:
@@ -98,7 +98,7 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
 
     def sweep():
         barrier.wait(timeout=10)
-        return scheduling.plan(now=fake_now, send_publish=send_publish, send_expiry=send_expiry)
+        return scheduling.plan(now=fake_now, send_publishes=send_publishes, send_expiry=send_expiry)
 
     threads = [in_thread(sweep) for _ in "ab"]
     for thread, _ in threads:
@@ -121,7 +121,7 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
     # queued again once per grace period (its task may have been lost).
     def sweep_at(moment):
         sent.clear()
-        queued = scheduling.plan(now=moment, send_publish=send_publish, send_expiry=send_expiry)
+        queued = scheduling.plan(now=moment, send_publishes=send_publishes, send_expiry=send_expiry)
         assert queued == len(sent)
         return sorted(item[1] for item in sent)
 

@@ -1,6 +1,6 @@
 """Schedules across Stockholm's daylight-saving nights: stored in UTC, and
 planned by real elapsed time, not by the wall clock. `plan` takes the clock
-(`now=`) and the senders (`send_publish=`, `send_expiry=`) as arguments."""
+(`now=`) and the senders (`send_publishes=`, `send_expiry=`) as arguments."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -54,7 +54,9 @@ class Planned:
         self.expiries.clear()
         scheduling.plan(
             now=now,
-            send_publish=lambda revision_id, at: self.publishes.append((revision_id, at)),
+            send_publishes=lambda revision_ids, at: self.publishes.extend(
+                (revision_id, at) for revision_id in revision_ids
+            ),
             send_expiry=lambda ct, object_id, at: self.expiries.append((object_id, at)),
         )
         return self

@@ -6,6 +6,7 @@ Celery worker publishes on Redis and the real database, once and never early.
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -17,15 +18,18 @@ from tasks import tasks as celery_tasks
 
 from .support import (
     fetch_page,
+    in_process_worker,
     queued_messages,
     schedule_page,
     seconds_from_now,
     sleep_until,
+    task_args,
     task_names,
     wait_until,
 )
 
 PUBLISH = "tasks.tasks.publish_revision"
+PUBLISH_MANY = "tasks.tasks.publish_revisions"
 EXPIRE = "tasks.tasks.expire_object"
 
 
@@ -275,8 +279,9 @@ def test_expiry_before_its_time_returns_early_and_twice_expires_once(demo_page):
 
 @pytest.mark.django_db(transaction=True)
 def test_scheduling_queues_one_exact_time_task_on_commit(demo_tx, broker):
-    """No worker: what the receiver puts on the real broker, and when."""
-    go_live_at = seconds_from_now(60)
+    """No worker: what the receiver puts on the real broker, and when. Due
+    before the next sweeps: queued at once."""
+    go_live_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS - 2)
     revision = schedule_page(demo_tx, go_live_at, title="Köad")
     messages = [m for m in queued_messages(broker) if m["headers"]["task"] == PUBLISH]
     assert len(messages) == 1, task_names(queued_messages(broker))
@@ -284,6 +289,65 @@ def test_scheduling_queues_one_exact_time_task_on_commit(demo_tx, broker):
     assert headers["argsrepr"] == repr([revision.pk, scheduling.as_iso(go_live_at)])
     assert scheduling.from_iso(headers["eta"]) == go_live_at
     assert not Revision.objects.filter(pk=revision.pk, approved_go_live_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schedule_a_minute_ahead_is_left_to_the_sweep(demo_tx, broker, cache_redis):
+    go_live_at = seconds_from_now(60)
+    revision = schedule_page(demo_tx, go_live_at, title="Om en minut")
+    assert not queued_messages(broker)
+
+    assert scheduling.plan() == 1  # beat's next sweep
+    [message] = queued_messages(broker)
+    assert message["headers"]["task"] == PUBLISH
+    assert message["headers"]["argsrepr"] == repr([revision.pk, scheduling.as_iso(go_live_at)])
+    assert scheduling.from_iso(message["headers"]["eta"]) == go_live_at
+    assert scheduling.plan() == 0  # and only once
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SCHEDULE_BATCH_SIZE=4)
+def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
+    demo_tx, broker, cache_redis, task_runs
+):
+    home = demo_tx.get_parent()
+    pages = []
+    for i in range(10):
+        page = InternationalPage(
+            title=f"Samtidig {i}", slug=f"samtidig-{i}", introduction="Samma ögonblick.",
+            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
+        )  # fmt: skip
+        home.add_child(instance=page)
+        pages.append(page)
+    # Far enough ahead that the receivers leave it to the sweep.
+    go_live_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS + 3)
+    revisions = [schedule_page(page, go_live_at) for page in pages]
+    assert not queued_messages(broker)
+
+    assert scheduling.plan() == 10
+    messages = queued_messages(broker)
+    assert task_names(messages) == [PUBLISH_MANY] * 3
+    batches = [task_args(m) for m in messages]
+    assert sorted(len(ids) for ids, _ in batches) == [2, 4, 4]
+    assert sorted(i for ids, _ in batches for i in ids) == sorted(r.pk for r in revisions)
+    assert {at for _, at in batches} == {scheduling.as_iso(go_live_at)}
+    # One batch delivered twice.
+    celery_tasks.publish_revisions.apply_async(args=batches[0])
+
+    with in_process_worker():
+        ids = [page.pk for page in pages]
+        wait_until(
+            lambda: InternationalPage.objects.filter(pk__in=ids, live=True).count() == len(ids),
+            what="every page to go live",
+        )
+        task_runs.wait_for(PUBLISH_MANY, count=4)
+    for page in pages:
+        page = fetch_page(page.pk)
+        assert page.last_published_at >= go_live_at, "published before its time"
+        assert logged(page, "wagtail.publish.scheduled").count() == 1
+    outcomes = [run.retval for run in task_runs.finished(PUBLISH_MANY)]
+    assert sum(o.get(scheduling.PUBLISHED, 0) for o in outcomes) == 10
+    assert sum(o.get(scheduling.STALE, 0) for o in outcomes) == len(batches[0][0])
 
 
 @pytest.mark.django_db(transaction=True)
