@@ -46,6 +46,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -62,6 +64,7 @@ PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
 STARTED = time.monotonic()
 HEADLINE = (
     "pages", "published", "duplicate_publishes", "early", "p50_s", "p99_s", "max_s",
+    "served", "served_p50_s", "served_p99_s", "served_max_s",
     "stock_cron_p50_s", "stock_cron_max_s", "burst", "burst_all_live_s", "stock_burst_s",
     "publish_queries", "per_publish_ms_inprocess", "stock_per_publish_ms_inprocess",
 )  # fmt: skip
@@ -89,6 +92,7 @@ def parse_args(argv=None):
         default="cms.settings.production",
         help="DJANGO_SETTINGS_MODULE (production: DEBUG off, as deployed)",
     )
+    parser.add_argument("--web-port", type=int, default=8765, help="the bench's web server")
     parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
     parser.add_argument("--keep-logs", action="store_true", help="keep the worker and beat logs")
     args = parser.parse_args(argv)
@@ -185,15 +189,21 @@ def manage(env, *args, timeout=600):
 class Stack:
     """The Celery worker and beat that `make run` starts, with their logs."""
 
-    def __init__(self, env, tmp, concurrency):
+    def __init__(self, env, tmp, concurrency, web_port):
         self.env = env
         self.tmp = tmp
         self.concurrency = concurrency
+        self.web_port = web_port
         self.processes = {}
         self.logs = {}
 
     def start(self):
         commands = {
+            # The web server of the compose file, where the visitor is.
+            "web": [
+                PYTHON, "-m", "gunicorn", "cms.wsgi:application",
+                "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2",
+            ],
             # The two workers of `make run` (cms/management/commands/runstack.py).
             "worker": [
                 PYTHON, "-m", "celery", "-A", "cms", "worker", "--loglevel", "INFO",
@@ -364,6 +374,56 @@ def lateness(page_ids, due):
     ]
 
 
+def served(url):
+    """The HTTP status of `url` (the bench's own web server, http://127.0.0.1)
+    as a visitor behind the TLS proxy gets it."""
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def wait_until_served(url, deadline):
+    while served(url) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the web server does not answer at {url}")
+        time.sleep(0.2)
+
+
+def watch_served(urls, due, every=0.02, give_up_s=60.0):
+    """From each page's scheduled time, ask for it as a visitor does, every
+    `every` seconds, until it is served (200). Returns {page id: seconds from
+    its time to the first answer served}, from a thread pool started now;
+    call `.result()` on what this returns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.utils import timezone
+
+    def watch(pk):
+        sleep_until(due[pk])
+        while True:
+            status = served(urls[pk])
+            late = (timezone.now() - due[pk]).total_seconds()
+            if status == 200 or late > give_up_s:
+                return pk, (late if status == 200 else None)
+            time.sleep(every)
+
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="visitor")
+    futures = [pool.submit(watch, pk) for pk in sorted(due, key=due.get)]
+    pool.shutdown(wait=False)
+
+    class Watch:
+        def result(self):
+            return dict(future.result() for future in futures)
+
+    return Watch()
+
+
 def publish_counts(page_ids):
     """{page id: number of publish log entries}"""
     from django.db.models import Count
@@ -428,6 +488,9 @@ def measure_in_process(page_ids_ours, page_ids_stock, queue_url):
     our function and for the stock command's loop; count the messages one
     publish queues, and time the follow-up work they ask a worker for. The
     worker and beat are stopped: nothing else publishes these pages."""
+    # Connects django-tasks' receiver that rebuilds its backends when
+    # override_settings(TASKS=...) changes them (the app is not installed).
+    import django_tasks.signals  # noqa: F401
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
@@ -620,12 +683,22 @@ def run(args, tmp, env, result):
     # Nothing queued so far is part of the measure.
     flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
 
+    # Where a visitor asks for each spread page.
+    from intl_pages.models import InternationalPage
+
+    web = f"http://127.0.0.1:{args.web_port}"
+    urls = {
+        page.pk: web + page.get_url()
+        for page in InternationalPage.objects.filter(pk__in=ids["ours_spread"])
+    }
+
     # Our stack
-    stack = Stack(env, tmp, args.concurrency)
+    stack = Stack(env, tmp, args.concurrency, args.web_port)
     try:
         stack.start()
         workers = ping_worker(app, time.monotonic() + 90, stack)
-        say(f"worker answers: {workers}; beat started")
+        wait_until_served(web + "/", time.monotonic() + 60)
+        say(f"worker answers: {workers}; beat and web server started")
 
         # Ours, spread
         # The worker shares the CPUs while we schedule: twice the warm-up cost.
@@ -638,18 +711,27 @@ def run(args, tmp, env, result):
         busy_per_page_s = max(per_page_s, took / n)
         say(f"ours spread: scheduled {n} pages in {took:.1f} s; window opens in "
             f"{(start - timezone.now()).total_seconds():.1f} s")  # fmt: skip
+        assert all(served(urls[pk]) == 404 for pk in ids["ours_spread"][:3]), "served early"
+        watch = watch_served(urls, due)
         window_end = start + timedelta(seconds=args.window)
         deadline = time.monotonic() + (window_end - timezone.now()).total_seconds() + 60
         live = wait_until_live(ids["ours_spread"], deadline, stack)
         late = lateness(ids["ours_spread"], due)
+        seen = [s for s in watch.result().values() if s is not None]
         result.update(
             published=live,
             early=sum(1 for s in late if s < 0),
             p50_s=r3(percentile(late, 50)),
             p99_s=r3(percentile(late, 99)),
             max_s=r3(max(late, default=None)),
+            served=len(seen),
+            served_p50_s=r3(percentile(seen, 50)),
+            served_p99_s=r3(percentile(seen, 99)),
+            served_max_s=r3(max(seen, default=None)),
         )
-        say(f"ours spread: {live}/{n} live, p50 {result['p50_s']} s, max {result['max_s']} s")
+        say(f"ours spread: {live}/{n} live, p50 {result['p50_s']} s, max {result['max_s']} s; "
+            f"served to a visitor {len(seen)}/{n}, p99 {result['served_p99_s']} s, "
+            f"max {result['served_max_s']} s")  # fmt: skip
 
         # Ours, burst
         instant = burst_instant(busy_per_page_s, m)
@@ -777,6 +859,9 @@ def main(argv=None):
         CACHE_REDIS_URL=redis_with_db(args.redis_url, redis_db + 1),
         SECRET_KEY=env.get("SECRET_KEY") or "bench-only-not-secret",
         VAR_DIR=str(tmp / "var"),
+        STATIC_ROOT=str(tmp / "static"),
+        MEDIA_ROOT=str(tmp / "media"),
+        ALLOWED_HOSTS="127.0.0.1",
         PYTHONUNBUFFERED="1",
     )
     # This process queues to the same Redis and writes the same database.
@@ -797,6 +882,7 @@ def main(argv=None):
         flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
         result["migrate_s"] = r3(manage(env, "migrate", "--noinput"))
         say(f"migrated {args.db_name} in {result['migrate_s']} s")
+        manage(env, "collectstatic", "--noinput")  # the web server serves them
         run(args, tmp, env, result)
         ok = True
     finally:
