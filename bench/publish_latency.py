@@ -9,8 +9,11 @@ One run, with a real Celery worker and beat, Redis and PostgreSQL:
 2. Ours, spread: `--pages` pages scheduled at distinct instants over
    `--window` seconds, published by our worker (ETA task + beat sweep), as
    many processes as `make run` starts (a scheduling worker, `--concurrency
-   2`, a background worker at lower priority, one beat).
-   Lateness = first_published_at - scheduled time.
+   2`, a background worker at lower priority, one beat) and a gunicorn web
+   server as the compose file runs it.
+   Lateness = first_published_at - scheduled time. Where the visitor is:
+   from each page's time, the bench asks the web server for it every 20 ms;
+   `served_*` is the time from the scheduled time to the first 200.
 3. Ours, burst: `--burst` pages all due at one instant T; how long until the
    last is live.
 4. The worker and beat stop. In the bench process: SQL queries, wall and
@@ -24,7 +27,8 @@ One run, with a real Celery worker and beat, Redis and PostgreSQL:
 
 Progress goes to stderr; the last line on stdout is one JSON object. Its
 first keys: `published`, `early`, `duplicate_publishes` and the lateness
-percentiles `p50_s`/`p99_s`/`max_s` (ours, spread); `stock_cron_*` (stock,
+percentiles `p50_s`/`p99_s`/`max_s` (ours, spread), `served_p50_s`/
+`served_p99_s`/`served_max_s` (the same, as a visitor gets the page); `stock_cron_*` (stock,
 spread); `burst_all_live_s` (ours) and `stock_burst_s` (stock), seconds from
 the instant to the last page live; `publish_queries` (SQL of one publish
 through `tasks.scheduling.publish_scheduled_revision`). `burst_queue_at_due`
