@@ -200,6 +200,10 @@ CELERY_TASK_ROUTES = {
     "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},
+    # A contact's publish moves the "Senast uppdaterad" of the pages that
+    # show it: the visitor sees the new phone number and the new date
+    # together, not the date a while later, behind background work.
+    "tasks.tasks.propagate_contact_change": {"queue": SCHEDULE_QUEUE},
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 

@@ -388,3 +388,7 @@ def test_a_publish_queues_its_follow_up_work_once(demo_tx, broker):
     contact.phone = "0510-77 12 12"
     contact.save_revision().publish()
     assert task_names(queued_messages(broker)) == ["tasks.tasks.propagate_contact_change"]
+    # On the scheduling worker's queue: the stamp follows the publish at once.
+    assert task_names(queued_messages(broker, queues=[settings.SCHEDULE_QUEUE])) == [
+        "tasks.tasks.propagate_contact_change"
+    ]
