@@ -351,6 +351,51 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_revision_that_fails_in_a_batch_goes_on_alone_and_the_rest_go_live(
+    demo_tx, broker, cache_redis, task_runs
+):
+    home = demo_tx.get_parent()
+    pages = []
+    for i in range(3):
+        page = InternationalPage(
+            title=f"Grupp {i}", slug=f"grupp-{i}", introduction="Samma ögonblick.",
+            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
+        )  # fmt: skip
+        home.add_child(instance=page)
+        pages.append(page)
+    go_live_at = seconds_from_now(1)
+    revisions = [schedule_page(page, go_live_at) for page in pages]
+    broker.flushdb()  # the receivers' own tasks: this test sends the batch itself
+    # A revision the database refuses: a page without a title.
+    broken = revisions[1]
+    broken.content = {**broken.content, "title": None}
+    broken.save(update_fields=["content"])
+
+    sleep_until(go_live_at)
+    with in_process_worker():
+        celery_tasks.publish_revisions.delay(
+            [r.pk for r in revisions], scheduling.as_iso(go_live_at)
+        )
+        [run] = task_runs.wait_for(PUBLISH_MANY)
+        assert run.retval == {scheduling.PUBLISHED: 2, "retried": 1}
+        # The failing one was queued again on its own, and retries.
+        wait_until(lambda: task_runs.of(PUBLISH, broken.pk), what="its own task to run")
+        assert task_runs.of(PUBLISH, broken.pk)[0].state == "RETRY"
+    # Its claim went back with its transaction: still due, for the retries
+    # and the sweep.
+    broken.refresh_from_db()
+    assert broken.approved_go_live_at == go_live_at
+    for page, revision in zip(pages, revisions, strict=True):
+        page = fetch_page(page.pk)
+        if revision == broken:
+            assert not page.live
+            assert not logged(page, "wagtail.publish.scheduled").exists()
+        else:
+            assert page.live_revision_id == revision.pk
+            assert logged(page, "wagtail.publish.scheduled").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
 @override_settings(SCHEDULE_HORIZON_SECONDS=2)
 def test_schedule_beyond_the_horizon_is_queued_by_the_sweep(worker, demo_tx, broker, task_runs):
     go_live_at = seconds_from_now(4)
