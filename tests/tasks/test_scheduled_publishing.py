@@ -37,6 +37,19 @@ def logged(page, action):
     return PageLogEntry.objects.filter(page=page, action=action)
 
 
+def new_pages(home, slug, count):
+    """`count` pages under `home`, never live yet."""
+    pages = []
+    for i in range(count):
+        page = InternationalPage(
+            title=f"{slug.capitalize()} {i}", slug=f"{slug}-{i}", introduction="Samma ögonblick.",
+            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
+        )  # fmt: skip
+        home.add_child(instance=page)
+        pages.append(page)
+    return pages
+
+
 def body_of(title):
     body_block = InternationalPage._meta.get_field("body").stream_block
     return body_block.to_python(
@@ -310,15 +323,7 @@ def test_schedule_a_minute_ahead_is_left_to_the_sweep(demo_tx, broker, cache_red
 def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
     demo_tx, broker, cache_redis, task_runs
 ):
-    home = demo_tx.get_parent()
-    pages = []
-    for i in range(10):
-        page = InternationalPage(
-            title=f"Samtidig {i}", slug=f"samtidig-{i}", introduction="Samma ögonblick.",
-            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
-        )  # fmt: skip
-        home.add_child(instance=page)
-        pages.append(page)
+    pages = new_pages(demo_tx.get_parent(), "samtidig", 10)
     # Far enough ahead that the receivers leave it to the sweep.
     go_live_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS + 3)
     revisions = [schedule_page(page, go_live_at) for page in pages]
@@ -354,15 +359,7 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
 def test_a_revision_that_fails_in_a_batch_goes_on_alone_and_the_rest_go_live(
     demo_tx, broker, cache_redis, task_runs
 ):
-    home = demo_tx.get_parent()
-    pages = []
-    for i in range(3):
-        page = InternationalPage(
-            title=f"Grupp {i}", slug=f"grupp-{i}", introduction="Samma ögonblick.",
-            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
-        )  # fmt: skip
-        home.add_child(instance=page)
-        pages.append(page)
+    pages = new_pages(demo_tx.get_parent(), "grupp", 3)
     go_live_at = seconds_from_now(1)
     revisions = [schedule_page(page, go_live_at) for page in pages]
     broker.flushdb()  # the receivers' own tasks: this test sends the batch itself
