@@ -37,10 +37,12 @@ class _Batch:
     def send(self):
         # Imported here: this backend is built while Django loads its apps,
         # before the Celery tasks can be imported.
+        from tasks.outbox import send_or_keep
         from tasks.tasks import run_django_tasks
 
         if self.items:
-            run_django_tasks.apply_async(args=[self.items])
+            # Kept in the database when Redis is down, and sent later.
+            send_or_keep(run_django_tasks, [self.items])
             self.items = []
 
 

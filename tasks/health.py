@@ -1,9 +1,10 @@
 """The pipeline's health, for monitoring and the compose healthchecks.
 
-GET /healthz/ answers JSON: the database, the broker (Redis), whether a
-Celery worker answers, how long ago beat's last sweep ran, and how many
-scheduled publishes or expiries are overdue. 200 when all is well, 503
-otherwise, so an alert fires when beat has stopped or work piles up.
+GET /healthz/ answers JSON: the database, the broker and the cache (Redis),
+whether a Celery worker answers, how long ago beat's last sweep ran, how many
+scheduled publishes or expiries are overdue, and how many tasks wait in the
+database for the broker. 200 when all is well, 503 otherwise, so an alert
+fires when beat has stopped, Redis is down or work piles up.
 """
 
 import time
@@ -12,11 +13,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import scheduling
+from . import outbox, scheduling
 from .tasks import LAST_SWEEP_KEY
+
+# Tasks kept in the database while Redis was down go out within seconds of
+# its return; older ones mean the broker or beat is still away.
+UNSENT_FOR_AT_MOST_SECONDS = 60
 
 
 def check_database():
@@ -31,6 +37,12 @@ def check_broker():
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return True
+
+
+def check_cache():
+    # The cache turns a Redis outage into misses (cms/cache.py): ask Redis.
+    ping = getattr(cache, "ping", None)
+    return ping() if ping else True
 
 
 def check_worker(timeout=1.0):
@@ -58,6 +70,7 @@ def report(include_worker=True):
 
     run("database", check_database)
     run("broker", check_broker)
+    run("cache", check_cache)
     if include_worker:
         run("workers", check_worker)
         if result.get("workers") == 0:
@@ -77,6 +90,10 @@ def report(include_worker=True):
         overdue = scheduling.overdue_count()
         result["overdue"] = overdue
         if overdue:
+            result["ok"] = False
+        unsent, oldest = outbox.unsent_summary()
+        result["unsent"] = unsent
+        if oldest and (timezone.now() - oldest).total_seconds() > UNSENT_FOR_AT_MOST_SECONDS:
             result["ok"] = False
     return result
 

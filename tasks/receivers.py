@@ -4,8 +4,9 @@ Receivers only queue; the sweep decides. Wagtail sends `published` also when
 an object that is not live yet is merely scheduled, and sends nothing when a
 live object's publish is rescheduled, so scheduling is read from the
 revision row itself (`approved_go_live_at`), and every receiver checks
-`live` and `live_revision`. `robust=True`: when Redis is down the editor's
-request still succeeds; the sweep does later what could not be queued.
+`live` and `live_revision`. When Redis is down the editor's request still
+succeeds: work that cannot be queued waits in the database (tasks/outbox.py)
+or is found again by the schedule sweep.
 """
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from wagtail.signals import published, unpublished
 from intl_pages.models import Contact
 
 from . import scheduling
+from .outbox import send_or_keep
 
 
 def after_commit(func, *args):
@@ -48,11 +50,8 @@ def object_published(sender, instance, revision=None, **kwargs):
     from . import tasks
 
     if isinstance(instance, Contact):
-        after_commit(
-            tasks.propagate_contact_change.delay,
-            instance.pk,
-            scheduling.as_iso(instance.last_published_at or timezone.now()),
-        )
+        changed_at = scheduling.as_iso(instance.last_published_at or timezone.now())
+        after_commit(send_or_keep, tasks.propagate_contact_change, [instance.pk, changed_at])
     if instance.expire_at:
         after_commit(scheduling.plan_expiry, instance)
 
@@ -61,6 +60,5 @@ def object_published(sender, instance, revision=None, **kwargs):
 def contact_unpublished(sender, instance, **kwargs):
     from . import tasks
 
-    after_commit(
-        tasks.propagate_contact_change.delay, instance.pk, scheduling.as_iso(timezone.now())
-    )
+    changed_at = scheduling.as_iso(timezone.now())
+    after_commit(send_or_keep, tasks.propagate_contact_change, [instance.pk, changed_at])

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import scheduling, stamps
+from . import outbox, scheduling, stamps
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,12 @@ def sweep_schedule():
 @shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
 def plan_revision(self, revision_id):
     return scheduling.plan_revision(revision_id)
+
+
+@shared_task(**COMMON)
+def resend_unsent():
+    """Beat: send the tasks that waited in the database while Redis was down."""
+    return outbox.resend_unsent()
 
 
 # "Senast uppdaterad"

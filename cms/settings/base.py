@@ -148,9 +148,12 @@ if env_str("CACHE_BACKEND", "redis") == "file":
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis that does not answer is a cache miss, not an error page.
+            "BACKEND": "cms.cache.ResilientRedisCache",
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "cms",
+            # A Redis host that drops packets must not hold a request for long.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 
@@ -217,6 +220,8 @@ SCHEDULE_GRACE_SECONDS = env_int("SCHEDULE_GRACE_SECONDS", 10)
 # enough that every scheduling worker process gets a share of a burst.
 SCHEDULE_BATCH_SIZE = env_int("SCHEDULE_BATCH_SIZE", 25)
 STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
+# How often tasks kept in the database while Redis was down are sent again.
+UNSENT_RESEND_SECONDS = env_int("UNSENT_RESEND_SECONDS", 10)
 
 # The beat schedule lives in code, reviewed like the rest: nothing here is
 # for editors to change, so django-celery-beat's database tables would add a
@@ -226,6 +231,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.tasks.sweep_schedule",
         "schedule": SCHEDULE_SWEEP_SECONDS,
         "options": {"expires": SCHEDULE_SWEEP_SECONDS * 2},
+    },
+    "resend-unsent": {
+        "task": "tasks.tasks.resend_unsent",
+        "schedule": UNSENT_RESEND_SECONDS,
+        "options": {"expires": UNSENT_RESEND_SECONDS * 2},
     },
     "reconcile-stamps": {
         "task": "tasks.tasks.reconcile_stamps",

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SERVICES = ("postgres", "redis", "web", "worker", "beat", "mailpit")
@@ -356,12 +357,6 @@ def test_dockerfile_collectstatic_step_works(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_web_command_serves_and_passes_its_healthcheck(services, app_services, tmp_path):

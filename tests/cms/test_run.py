@@ -3,7 +3,6 @@ in the foreground, Ctrl-C stops them all; with and without Redis."""
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,13 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manage(env, *args, timeout=120):

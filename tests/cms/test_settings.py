@@ -164,7 +164,7 @@ def test_broker_and_cache_use_different_redis_databases(tmp_path, redis_url, mod
     result = run(env, "-c", code)
     assert result.returncode == 0, result.stderr
     broker, cache = json.loads(result.stdout.strip().splitlines()[-1])
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "cms.cache.ResilientRedisCache"
     broker_url, cache_url = urlsplit(broker), urlsplit(cache["LOCATION"])
     assert broker == (redis_url or "redis://127.0.0.1:6379/0")
     assert broker_url.netloc == cache_url.netloc  # the same server

@@ -1,6 +1,7 @@
 """Helpers of the pipeline tests: waiting, workers, locks, queues."""
 
 import base64
+import http.server
 import json
 import os
 import signal
@@ -14,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
 
+import kombu.pools
 import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import OperationalError, connection, connections
+from django.test import override_settings
 from django.utils import timezone
 
 from cms.celery import app
@@ -101,6 +104,57 @@ def task_args(message):
     assert message["properties"]["body_encoding"] == "base64"
     args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
     return args
+
+
+@contextmanager
+def redis_down():
+    """Redis stops answering, for this process: the broker and the cache
+    point at a port where nothing listens (connection refused, as when the
+    server is down), and back at the real Redis when the block ends."""
+    from tests.ports import free_port
+
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    broker_url = app.conf.broker_url
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": nowhere}}):
+        _point_broker_at(nowhere)
+        try:
+            yield
+        finally:
+            _point_broker_at(broker_url)
+
+
+def _point_broker_at(url):
+    app.conf.broker_url = url
+    # The app keeps its connection and producer pools, and kombu a registry
+    # of them: start afresh, as Celery does in a forked process.
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def purge_receiver():
+    """A real HTTP server that takes PURGE requests, as Varnish would, and
+    records them: yields (location for WAGTAILFRONTENDCACHE, list of paths)."""
+    purged = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PURGE(self):
+            purged.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", purged
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # The database

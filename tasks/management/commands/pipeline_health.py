@@ -8,7 +8,8 @@ from tasks.health import report
 class Command(BaseCommand):
     help = (
         "Skriver ut pipelinens hälsa som JSON (databas, Redis, worker, senaste svepet, "
-        "försenade publiceringar) och avslutar med fel om något inte står rätt till. "
+        "försenade publiceringar, jobb som väntar på kön) "
+        "och avslutar med fel om något inte står rätt till. "
         "För docker-compose healthchecks och övervakning."
     )
 

@@ -1,0 +1,170 @@
+"""Redis down while editors work and visitors read.
+
+The editor's publish succeeds and the site is served; the work that could
+not be queued (Wagtail's index updates, the stamps of the pages that show a
+contact, their purges) waits in the database and is sent by beat's resend
+sweep (`outbox.resend_unsent`, called here directly) once Redis is back.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
+from tasks import outbox
+from tasks import tasks as celery_tasks
+from tasks.models import UnsentTask
+from tests.intl_pages.test_admin import contact_data, edit_form_data
+
+from .support import (
+    fetch_page,
+    in_process_worker,
+    purge_receiver,
+    queued_messages,
+    redis_down,
+    requires_postgresql,
+    task_names,
+    wait_until,
+)
+from .test_contacts_and_stamps import PROPAGATE, URL, kim, rendered
+from .test_django_tasks_backend import ON_CELERY, RUN_DJANGO_TASKS, refers_to, with_contacts
+
+NEW_PHONE = "0510-77 40 40"
+NEW_TITLE = "Utveckling genom internationella samarbeten och vänskapsbroar"
+PUBLISH = {"action-publish": "action-publish"}
+
+
+def stamp_of(page):
+    return PageUpdateStamp.objects.get(page_id=page.pk).updated_at
+
+
+def searched(words):
+    return list(InternationalPage.objects.live().search(words))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editor_publishes_while_redis_is_down_and_nothing_is_lost(
+    demo_tx, admin_client, broker, cache_redis, task_runs
+):
+    # A contact the page does not show yet.
+    sam = Contact.objects.create(
+        name="Sam Provsson", title="Projektledare", unit="Samhälle",
+        phone="0510-77 00 01", email="sam.provsson@example.org",
+    )  # fmt: skip
+    sam.save_revision().publish()
+    broker.flushdb()
+
+    with override_settings(TASKS=ON_CELERY), redis_down():
+        # The editor adds Sam to the page and publishes it ...
+        page = fetch_page(demo_tx.pk)
+        page.body = with_contacts(page, [kim(), sam])
+        data = edit_form_data(admin_client, page, title=NEW_TITLE, **PUBLISH)
+        response = admin_client.post(reverse("wagtailadmin_pages:edit", args=[page.pk]), data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        page_published_at = fetch_page(demo_tx.pk).last_published_at
+
+        # ... then publishes Kim's new phone number.
+        contact = kim()
+        response = admin_client.post(
+            reverse("wagtailsnippets_intl_pages_contact:edit", args=[contact.pk]),
+            {**contact_data(contact, phone=NEW_PHONE), **PUBLISH},
+        )
+        assert response.status_code == 302
+        contact = kim()
+        assert contact.phone == NEW_PHONE
+
+        # Visitors get the published page (and the home page, whose links
+        # Wagtail builds from the cache), not an error.
+        visitor = Client(raise_request_exception=False)
+        assert visitor.get("/").status_code == 200
+        html, shown = rendered()
+        assert NEW_TITLE in html and NEW_PHONE in html and "Sam Provsson" in html
+        # The page's own publish stamped it at once; Kim's change could not
+        # be queued, so the stamp still says the page's publish.
+        assert shown == page_published_at < contact.last_published_at
+
+        # The operator's health check says what is wrong.
+        health = visitor.get("/healthz/?worker=0")
+        assert health.status_code == 503
+        assert health.json()["broker"] is False and health.json()["cache"] is False
+        assert health.json()["unsent"] >= 2
+
+    # Nothing is lost: it waits in the database, and Redis has none of it.
+    waiting = list(UnsentTask.objects.values_list("task_name", "args"))
+    assert (PROPAGATE, [contact.pk, contact.last_published_at.isoformat()]) in waiting
+    assert RUN_DJANGO_TASKS in [name for name, _ in waiting]
+    assert queued_messages(broker) == []
+    assert not refers_to(sam, demo_tx)  # the reference index waits too
+    assert searched("vänskapsbroar") == []  # and the search index
+    assert stamp_of(demo_tx) == page_published_at
+
+    # Redis is back: beat's next resend sweep sends it all, a worker runs it.
+    with purge_receiver() as (location, purged), override_settings(
+        WAGTAILFRONTENDCACHE={"varnish": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": location,
+        }},
+    ), in_process_worker():  # fmt: skip
+        assert outbox.resend_unsent() == len(waiting)
+        batches = [name for name, _ in waiting].count(RUN_DJANGO_TASKS)
+        task_runs.wait_for(RUN_DJANGO_TASKS, count=batches)
+        task_runs.wait_for(PROPAGATE, contact.pk)
+        wait_until(lambda: URL in purged, what="the page to be purged")
+
+    # Each sent and run once; a second sweep finds nothing to send.
+    assert len(task_runs.finished(RUN_DJANGO_TASKS)) == batches
+    assert len(task_runs.finished(PROPAGATE)) == 1
+    assert not UnsentTask.objects.exists()
+    assert outbox.resend_unsent() == 0
+    assert queued_messages(broker) == []
+    # What it did: the indexes know the page as published, the stamp says
+    # Kim's change, and the page was purged from the front-end cache.
+    assert refers_to(sam, demo_tx)
+    assert searched("vänskapsbroar") == [fetch_page(demo_tx.pk)]
+    assert stamp_of(demo_tx) == contact.last_published_at
+    assert rendered()[1] == contact.last_published_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resend_waits_while_redis_is_still_down(demo_tx, broker):
+    with redis_down():
+        outbox.send_or_keep(celery_tasks.propagate_contact_change, [kim().pk, "2026-01-01T00:00"])
+        assert UnsentTask.objects.count() == 1
+        assert outbox.resend_unsent() == 0  # still down: nothing sent, nothing dropped
+    assert UnsentTask.objects.count() == 1
+    assert outbox.resend_unsent() == 1
+    assert task_names(queued_messages(broker)) == [PROPAGATE]
+    assert not UnsentTask.objects.exists()
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_resend_sweeps_at_once_send_each_task_once(demo_tx, broker):
+    UnsentTask.objects.bulk_create(
+        UnsentTask(task_name=PROPAGATE, args=[kim().pk, f"2026-01-01T00:00:{n:02}"])
+        for n in range(40)
+    )
+    start = threading.Barrier(2)
+    results = []
+
+    def sweep():
+        start.wait()
+        try:
+            results.append(outbox.resend_unsent())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(results) == 40
+    messages = queued_messages(broker)
+    assert len(messages) == 40
+    sent_args = {message["headers"]["argsrepr"] for message in messages}
+    assert len(sent_args) == 40  # no task twice
+    assert not UnsentTask.objects.exists()
