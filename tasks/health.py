@@ -20,9 +20,11 @@ from django.views.decorators.http import require_GET
 from . import outbox, scheduling
 from .tasks import LAST_SWEEP_KEY
 
-# Tasks kept in the database while Redis was down go out within seconds of
-# its return; older ones mean the broker or beat is still away.
-UNSENT_FOR_AT_MOST_SECONDS = 60
+
+def unsent_for_at_most_seconds():
+    """Tasks kept in the database while Redis was down go out at beat's next
+    resend sweep; older ones mean the broker or beat is still away."""
+    return max(60, 3 * settings.UNSENT_RESEND_SECONDS)
 
 
 def check_database():
@@ -91,10 +93,16 @@ def report(include_worker=True):
         result["overdue"] = overdue
         if overdue:
             result["ok"] = False
-        unsent, oldest = outbox.unsent_summary()
-        result["unsent"] = unsent
-        if oldest and (timezone.now() - oldest).total_seconds() > UNSENT_FOR_AT_MOST_SECONDS:
+        try:
+            unsent, oldest, failed = outbox.unsent_summary()
+        except Exception as exc:  # e.g. before `migrate`: still answer in JSON
+            result["unsent_error"] = exc.__class__.__name__
             result["ok"] = False
+        else:
+            result["unsent"], result["unsent_failed"] = unsent, failed
+            waited = (timezone.now() - oldest).total_seconds() if oldest else 0
+            if failed or waited > unsent_for_at_most_seconds():
+                result["ok"] = False
     return result
 
 

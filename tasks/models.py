@@ -11,6 +11,11 @@ class UnsentTask(models.Model):
     args = models.JSONField("argument", default=list)
     created_at = models.DateTimeField("skapad", auto_now_add=True, db_index=True)
     error = models.CharField("fel", max_length=500, blank=True)
+    # Set when sending failed for another reason than the broker (a task
+    # renamed by a deploy, arguments it no longer takes): the sweep passes
+    # it by, so that it does not hold up the rest, and the health check
+    # reports it until an operator deals with it.
+    failed_at = models.DateTimeField("misslyckades", null=True, blank=True)
 
     class Meta:
         verbose_name = "ej skickat bakgrundsjobb"

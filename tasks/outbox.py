@@ -12,11 +12,26 @@ Sending is at least once: a row is deleted and its task sent in one
 transaction, so a resend that fails keeps the row, and two sweeps never send
 the same row twice (the DELETE is the claim: the second sweep's DELETE waits
 for the first and then finds nothing). The work itself is idempotent.
+
+The row is written when the send fails, after the editor's commit: a
+process killed between the two loses that work (stamps are then repaired by
+the reconcile sweep, the indexes by `rebuild_references_index` and
+`update_index`). Writing every task into the editor's transaction would
+close that gap at two more queries on every publish.
+
+Only the broker's errors mean "keep it for later". Any other error at send
+time is a bug, and is raised where it happens; a kept row that fails for
+such a reason when resent is marked failed and passed by, not retried for
+ever in front of the rest.
 """
 
 import logging
 
 from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .models import UnsentTask
 
@@ -24,13 +39,17 @@ logger = logging.getLogger(__name__)
 
 RESEND_AT_MOST = 500
 
+# What Celery raises when the broker does not answer: kombu wraps the
+# transport's connection errors; a socket timeout can come through as is.
+BROKER_DOWN = (KombuOperationalError, RedisConnectionError, RedisTimeoutError, OSError)
+
 
 def send_or_keep(task, args):
     """Send the Celery task; when the broker does not answer, keep it in the
-    database to be sent later. Never raises for the broker."""
+    database to be sent later."""
     try:
         task.apply_async(args=args)
-    except Exception as exc:
+    except BROKER_DOWN as exc:
         UnsentTask.objects.create(task_name=task.name, args=args, error=repr(exc)[:500])
         logger.warning(
             "Kön (Redis) svarar inte: %s sparas i databasen och skickas när den är tillbaka (%r).",
@@ -41,19 +60,26 @@ def send_or_keep(task, args):
 
 def resend_unsent(limit=RESEND_AT_MOST):
     """Send what the broker could not take, oldest first. Returns how many
-    were sent; stops at the first that fails (the broker is still down)."""
+    were sent; stops at the first the broker refuses (it is still down)."""
     from cms.celery import app
 
     sent = 0
-    for pk, task_name, args in UnsentTask.objects.values_list("pk", "task_name", "args")[:limit]:
+    waiting = UnsentTask.objects.filter(failed_at__isnull=True)
+    for pk, task_name, args in waiting.values_list("pk", "task_name", "args")[:limit]:
         try:
             with transaction.atomic():
                 if not UnsentTask.objects.filter(pk=pk).delete()[0]:
                     continue  # sent by another sweep
                 app.tasks[task_name].apply_async(args=args)
-        except Exception:
+        except BROKER_DOWN:
             logger.warning("Kön svarar fortfarande inte; %s väntar kvar.", task_name, exc_info=True)
             break
+        except Exception as exc:
+            logger.exception(
+                "Jobbet %s %s kan inte skickas; det markeras som misslyckat.", task_name, args
+            )
+            UnsentTask.objects.filter(pk=pk).update(failed_at=timezone.now(), error=repr(exc)[:500])
+            continue
         sent += 1
     if sent:
         logger.info("Skickade %s bakgrundsjobb som väntat på kön.", sent)
@@ -61,6 +87,8 @@ def resend_unsent(limit=RESEND_AT_MOST):
 
 
 def unsent_summary():
-    """How many tasks wait to be sent, and since when (for the health check)."""
-    oldest = UnsentTask.objects.order_by("created_at").values_list("created_at", flat=True).first()
-    return UnsentTask.objects.count(), oldest
+    """For the health check: how many tasks wait to be sent, since when the
+    oldest waits, and how many failed for another reason than the broker."""
+    waiting = UnsentTask.objects.filter(failed_at__isnull=True)
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    return waiting.count(), oldest, UnsentTask.objects.filter(failed_at__isnull=False).count()

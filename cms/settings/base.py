@@ -163,7 +163,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 # An unacknowledged task (acks_late) goes back to the queue after this long.
 # ETAs stay far inside it (SCHEDULE_HORIZON_SECONDS), or they would be
 # delivered twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A Redis host that drops packets must not hold an editor's request (a
+    # task sent as it commits) for ever: kombu waits without limit by
+    # default. Above the 1 s a worker's BRPOP blocks for.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker of a laptop without Redis (see `runstack`).
     _broker_dir = VAR_DIR / "broker"
@@ -203,6 +210,9 @@ CELERY_TASK_ROUTES = {
     "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},
+    # Cheap, and must not wait behind a backlog of background work after an
+    # outage: what it sends includes stamps, which go to this queue too.
+    "tasks.tasks.resend_unsent": {"queue": SCHEDULE_QUEUE},
     # A contact's publish moves the "Senast uppdaterad" of the pages that
     # show it: the visitor sees the new phone number and the new date
     # together, not the date a while later, behind background work.

@@ -130,6 +130,7 @@ def _point_broker_at(url):
     kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)
 
 
 @contextmanager

@@ -102,13 +102,13 @@ def test_editor_publishes_while_redis_is_down_and_nothing_is_lost(
     assert stamp_of(demo_tx) == page_published_at
 
     # Redis is back: beat's next resend sweep sends it all, a worker runs it.
+    assert outbox.resend_unsent() == len(waiting)
     with purge_receiver() as (location, purged), override_settings(
         WAGTAILFRONTENDCACHE={"varnish": {
             "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
             "LOCATION": location,
         }},
     ), in_process_worker():  # fmt: skip
-        assert outbox.resend_unsent() == len(waiting)
         batches = [name for name, _ in waiting].count(RUN_DJANGO_TASKS)
         task_runs.wait_for(RUN_DJANGO_TASKS, count=batches)
         task_runs.wait_for(PROPAGATE, contact.pk)
@@ -137,6 +137,34 @@ def test_resend_waits_while_redis_is_still_down(demo_tx, broker):
     assert UnsentTask.objects.count() == 1
     assert outbox.resend_unsent() == 1
     assert task_names(queued_messages(broker)) == [PROPAGATE]
+    assert not UnsentTask.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_cannot_be_sent_for_another_reason_does_not_hold_up_the_rest(
+    demo_tx, broker, cache_redis
+):
+    """A kept task renamed away by a deploy is marked failed, passed by and
+    reported; the rest go out."""
+    UnsentTask.objects.create(task_name="tasks.tasks.renamed_away", args=[1])
+    UnsentTask.objects.create(task_name=PROPAGATE, args=[kim().pk, "2026-01-01T00:00"])
+
+    assert outbox.resend_unsent() == 1
+    assert task_names(queued_messages(broker)) == [PROPAGATE]
+    [failed] = UnsentTask.objects.all()
+    assert failed.task_name == "tasks.tasks.renamed_away"
+    assert failed.failed_at is not None and "renamed_away" in failed.error
+    assert outbox.resend_unsent() == 0  # passed by from now on
+
+    health = Client().get("/healthz/?worker=0").json()
+    assert health["unsent"] == 0 and health["unsent_failed"] == 1
+    assert health["ok"] is False
+
+
+def test_a_bug_at_send_time_is_raised_not_kept_as_if_redis_were_down(db, broker):
+    with pytest.raises(TypeError):
+        # Arguments the task does not take: Celery checks them before sending.
+        outbox.send_or_keep(celery_tasks.propagate_contact_change, [1, 2, 3, 4])
     assert not UnsentTask.objects.exists()
 
 
