@@ -31,6 +31,19 @@ def refers_to(contact, page):
     return ReferenceIndex.get_references_to(contact).filter(object_id=str(page.pk)).exists()
 
 
+def published_contact_not_on_the_page(broker):
+    """A new, published contact that no page shows yet (made with the
+    immediate backend of the test settings; the stamp task its publish
+    queued is dropped)."""
+    sam = Contact.objects.create(
+        name="Sam Provsson", title="Projektledare", unit="Samhälle",
+        phone="0510-77 00 01", email="sam.provsson@example.org",
+    )  # fmt: skip
+    sam.save_revision().publish()
+    broker.flushdb()
+    return sam
+
+
 def with_contacts(page, contacts):
     """The page's body with its contacts block showing `contacts`."""
     raw = list(page.body.raw_data)
@@ -43,14 +56,7 @@ def with_contacts(page, contacts):
 
 @pytest.mark.django_db(transaction=True)
 def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx, broker, task_runs):
-    # A contact the page does not show yet (created with the default,
-    # immediate backend of the test settings).
-    sam = Contact.objects.create(
-        name="Sam Provsson", title="Projektledare", unit="Samhälle",
-        phone="0510-77 00 01", email="sam.provsson@example.org",
-    )  # fmt: skip
-    sam.save_revision().publish()
-    broker.flushdb()
+    sam = published_contact_not_on_the_page(broker)
 
     with override_settings(TASKS=ON_CELERY):
         # django-tasks rebuilds its backends when TASKS changes.

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
+from intl_pages.models import InternationalPage, PageUpdateStamp
 from tasks import outbox
 from tasks import tasks as celery_tasks
 from tasks.models import UnsentTask
@@ -30,7 +30,13 @@ from .support import (
     wait_until,
 )
 from .test_contacts_and_stamps import PROPAGATE, URL, kim, rendered
-from .test_django_tasks_backend import ON_CELERY, RUN_DJANGO_TASKS, refers_to, with_contacts
+from .test_django_tasks_backend import (
+    ON_CELERY,
+    RUN_DJANGO_TASKS,
+    published_contact_not_on_the_page,
+    refers_to,
+    with_contacts,
+)
 
 NEW_PHONE = "0510-77 40 40"
 NEW_TITLE = "Utveckling genom internationella samarbeten och vänskapsbroar"
@@ -49,13 +55,7 @@ def searched(words):
 def test_editor_publishes_while_redis_is_down_and_nothing_is_lost(
     demo_tx, admin_client, broker, cache_redis, task_runs
 ):
-    # A contact the page does not show yet.
-    sam = Contact.objects.create(
-        name="Sam Provsson", title="Projektledare", unit="Samhälle",
-        phone="0510-77 00 01", email="sam.provsson@example.org",
-    )  # fmt: skip
-    sam.save_revision().publish()
-    broker.flushdb()
+    sam = published_contact_not_on_the_page(broker)
 
     with override_settings(TASKS=ON_CELERY), redis_down():
         # The editor adds Sam to the page and publishes it ...
