@@ -194,46 +194,60 @@ def _utc_now(now):
 
 
 def _by_instant(due):
-    """[(go-live time, [revision ids])], in time order."""
+    """[(group, [ids])] in time order, from [(id, group)]: the revisions due
+    at one go-live time, the objects of one type due to expire at one time."""
     groups = {}
-    for revision_id, go_live_at in due:
-        groups.setdefault(go_live_at, []).append(revision_id)
+    for item_id, group in due:
+        groups.setdefault(group, []).append(item_id)
     return list(groups.items())
 
 
-def plan(now=None, send_publishes=None, send_expiry=None):
+def _queue_in_batches(items, key_of, send):
+    """Send the items not queued lately, up to `SCHEDULE_BATCH_SIZE` in one
+    message. Returns how many were sent."""
+    keys = {item: key_of(item) for item in items}
+    fresh = [item for item in items if _mark(keys[item])]
+    size = settings.SCHEDULE_BATCH_SIZE
+    for start in range(0, len(fresh), size):
+        try:
+            send(fresh[start : start + size])
+        except Exception:
+            _unmark(*(keys[item] for item in fresh[start:]))
+            raise
+    return len(fresh)
+
+
+def plan(now=None, send_publishes=None, send_expiries=None):
     """Queue an exact-time task for everything due within the horizon.
 
     Revisions due at the same instant go out together, up to
     `SCHEDULE_BATCH_SIZE` in one message: a thousand pages due at 08:00 are
     forty messages, not a thousand, and each still has its own claim and
-    transaction. Overdue work (its time passed more than
-    `SCHEDULE_GRACE_SECONDS` ago: a task lost with a flushed Redis, a worker
-    that was down) is queued again once per grace period. Returns how many
+    transaction. So do objects of one type due to expire at one instant.
+    Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
+    task lost with a flushed Redis, a worker that was down) is queued again
+    once per grace period. Returns how many
     publishes and expiries were queued.
     """
     from . import tasks  # the Celery tasks, imported late: they import this module
 
     now = _utc_now(now)
     send_publishes = send_publishes or tasks.queue_publishes
-    send_expiry = send_expiry or tasks.queue_expiry
+    send_expiries = send_expiries or tasks.queue_expiries
     until = now + horizon()
-    size = settings.SCHEDULE_BATCH_SIZE
     queued = 0
     for go_live_at, revision_ids in _by_instant(due_publishes(until)):
-        keys = {r: _mark_key("publish", [r], go_live_at, now) for r in revision_ids}
-        fresh = [r for r in revision_ids if _mark(keys[r])]
-        for start in range(0, len(fresh), size):
-            try:
-                send_publishes(fresh[start : start + size], go_live_at)
-            except Exception:
-                _unmark(*(keys[r] for r in fresh[start:]))
-                raise
-        queued += len(fresh)
-    for content_type_id, object_id, expire_at in due_expiries(until):
-        key = _mark_key("expire", [content_type_id, object_id], expire_at, now)
-        queued += _queue_once(
-            key, lambda c=content_type_id, o=object_id, t=expire_at: send_expiry(c, o, t)
+        queued += _queue_in_batches(
+            revision_ids,
+            lambda r, t=go_live_at: _mark_key("publish", [r], t, now),
+            lambda batch, t=go_live_at: send_publishes(batch, t),
+        )
+    expiries = [(object_id, (ct, expire_at)) for ct, object_id, expire_at in due_expiries(until)]
+    for (content_type_id, expire_at), object_ids in _by_instant(expiries):
+        queued += _queue_in_batches(
+            object_ids,
+            lambda o, c=content_type_id, t=expire_at: _mark_key("expire", [c, o], t, now),
+            lambda batch, c=content_type_id, t=expire_at: send_expiries(c, batch, t),
         )
     return queued
 
@@ -270,19 +284,21 @@ def _left_to_the_sweep():
 
 
 def plan_expiry(obj, now=None):
-    """Queue the exact-time expiry of one object just published, if due soon."""
+    """Queue the exact-time expiry of one object just published, if it is due
+    before the sweep would see it (the sweep batches the rest, as for
+    publishes)."""
     from . import tasks
 
     now = _utc_now(now)
     expire_at = obj.expire_at
-    if not (obj.live and expire_at) or expire_at > now + horizon():
+    if not (obj.live and expire_at) or expire_at > now + min(horizon(), _left_to_the_sweep()):
         return False
     content_type = ContentType.objects.get_for_model(
         Page if isinstance(obj, Page) else type(obj), for_concrete_model=False
     )
     return _queue_once(
         _mark_key("expire", [content_type.pk, obj.pk], expire_at, now),
-        lambda: tasks.queue_expiry(content_type.pk, obj.pk, expire_at),
+        lambda: tasks.queue_expiries(content_type.pk, [obj.pk], expire_at),
     )
 
 

@@ -80,9 +80,16 @@ def queue_publishes(revision_ids, go_live_at):
     )
 
 
-def queue_expiry(content_type_id, object_id, expire_at):
-    expire_object.apply_async(
-        args=[content_type_id, object_id, scheduling.as_iso(expire_at)],
+def queue_expiries(content_type_id, object_ids, expire_at):
+    """One message for objects of one type due to expire at the same instant."""
+    if len(object_ids) == 1:
+        expire_object.apply_async(
+            args=[content_type_id, object_ids[0], scheduling.as_iso(expire_at)],
+            eta=max(expire_at, timezone.now()),
+        )
+        return
+    expire_objects.apply_async(
+        args=[content_type_id, list(object_ids), scheduling.as_iso(expire_at)],
         eta=max(expire_at, timezone.now()),
     )
 
@@ -131,33 +138,43 @@ def publish_revision(self, revision_id, go_live_at_iso):
     return outcome.status
 
 
-@shared_task(bind=True, base=LoggedFailureTask, **COMMON)
-def publish_revisions(self, revision_ids, go_live_at_iso):
-    """Revisions due at one instant, queued together by the sweep. Each is
-    claimed and published in a transaction of its own, as by
-    `publish_revision`; one that fails goes on alone, with retries, and does
-    not hold up the rest."""
-    wait = (scheduling.from_iso(go_live_at_iso) - timezone.now()).total_seconds()
+def _each_on_its_own(task, ids, due_iso, do_one, queue_rest, retry_alone):
+    """A batch due at one instant: each item in a transaction of its own
+    (`do_one`); one that fails goes on alone, with retries (`retry_alone`),
+    and does not hold up the rest; out of time, the rest go on in a message
+    of their own (`queue_rest`)."""
+    wait = (scheduling.from_iso(due_iso) - timezone.now()).total_seconds()
     if wait > 0:
-        _retry_if_early(self, scheduling.Outcome(scheduling.EARLY, wait))
+        _retry_if_early(task, scheduling.Outcome(scheduling.EARLY, wait))
     outcomes = Counter()
-    for position, revision_id in enumerate(revision_ids):
+    for position, item_id in enumerate(ids):
         _mark_publishing()
         try:
-            outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
+            outcome = do_one(item_id)
         except SoftTimeLimitExceeded:
-            # Out of time: the rest go on in a message of their own.
-            queue_publishes(revision_ids[position:], scheduling.from_iso(go_live_at_iso))
+            queue_rest(ids[position:])
             raise
         except Exception:
-            logger.exception(
-                "Schemalagd version %s kunde inte publiceras; försöker igen.", revision_id
-            )
-            publish_revision.apply_async(args=[revision_id, go_live_at_iso], countdown=2)
+            logger.exception("%s %s misslyckades; försöker igen på egen hand.", task.name, item_id)
+            retry_alone(item_id)
             outcomes["retried"] += 1
         else:
             outcomes[outcome.status] += 1
     return dict(outcomes)
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **COMMON)
+def publish_revisions(self, revision_ids, go_live_at_iso):
+    """Revisions due at one instant, queued together by the sweep, each
+    claimed and published as by `publish_revision`."""
+    return _each_on_its_own(
+        self,
+        revision_ids,
+        go_live_at_iso,
+        lambda r: scheduling.publish_scheduled_revision(r, go_live_at_iso),
+        lambda rest: queue_publishes(rest, scheduling.from_iso(go_live_at_iso)),
+        lambda r: publish_revision.apply_async(args=[r, go_live_at_iso], countdown=2),
+    )
 
 
 @shared_task(bind=True, base=LoggedFailureTask, **RETRYING)
@@ -166,6 +183,20 @@ def expire_object(self, content_type_id, object_id, expire_at_iso):
     if _retry_if_early(self, outcome):
         outcome = scheduling.expire_scheduled_object(content_type_id, object_id, expire_at_iso)
     return outcome.status
+
+
+@shared_task(bind=True, base=LoggedFailureTask, **COMMON)
+def expire_objects(self, content_type_id, object_ids, expire_at_iso):
+    """Objects of one type due to expire at one instant, queued together by
+    the sweep, each claimed and unpublished as by `expire_object`."""
+    return _each_on_its_own(
+        self,
+        object_ids,
+        expire_at_iso,
+        lambda o: scheduling.expire_scheduled_object(content_type_id, o, expire_at_iso),
+        lambda rest: queue_expiries(content_type_id, rest, scheduling.from_iso(expire_at_iso)),
+        lambda o: expire_object.apply_async(args=[content_type_id, o, expire_at_iso], countdown=2),
+    )
 
 
 @shared_task(**COMMON)

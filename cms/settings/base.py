@@ -207,6 +207,7 @@ SCHEDULE_QUEUE = "schedule"
 CELERY_TASK_ROUTES = {
     "tasks.tasks.publish_revision": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.expire_object": {"queue": SCHEDULE_QUEUE},
+    "tasks.tasks.expire_objects": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
     "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},

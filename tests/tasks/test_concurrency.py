@@ -92,13 +92,15 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
         with lock:
             sent.extend(("publish", revision_id, go_live_at) for revision_id in revision_ids)
 
-    def send_expiry(content_type_id, object_id, expire_at):
+    def send_expiries(content_type_id, object_ids, expire_at):
         with lock:
-            sent.append(("expire", object_id, expire_at))
+            sent.extend(("expire", object_id, expire_at) for object_id in object_ids)
 
     def sweep():
         barrier.wait(timeout=10)
-        return scheduling.plan(now=fake_now, send_publishes=send_publishes, send_expiry=send_expiry)
+        return scheduling.plan(
+            now=fake_now, send_publishes=send_publishes, send_expiries=send_expiries
+        )
 
     threads = [in_thread(sweep) for _ in "ab"]
     for thread, _ in threads:
@@ -121,7 +123,9 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
     # queued again once per grace period (its task may have been lost).
     def sweep_at(moment):
         sent.clear()
-        queued = scheduling.plan(now=moment, send_publishes=send_publishes, send_expiry=send_expiry)
+        queued = scheduling.plan(
+            now=moment, send_publishes=send_publishes, send_expiries=send_expiries
+        )
         assert queued == len(sent)
         return sorted(item[1] for item in sent)
 

@@ -1,6 +1,6 @@
 """Schedules across Stockholm's daylight-saving nights: stored in UTC, and
 planned by real elapsed time, not by the wall clock. `plan` takes the clock
-(`now=`) and the senders (`send_publishes=`, `send_expiry=`) as arguments."""
+(`now=`) and the senders (`send_publishes=`, `send_expiries=`) as arguments."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -57,7 +57,9 @@ class Planned:
             send_publishes=lambda revision_ids, at: self.publishes.extend(
                 (revision_id, at) for revision_id in revision_ids
             ),
-            send_expiry=lambda ct, object_id, at: self.expiries.append((object_id, at)),
+            send_expiries=lambda ct, object_ids, at: self.expiries.extend(
+                (object_id, at) for object_id in object_ids
+            ),
         )
         return self
 

@@ -31,6 +31,7 @@ from .support import (
 PUBLISH = "tasks.tasks.publish_revision"
 PUBLISH_MANY = "tasks.tasks.publish_revisions"
 EXPIRE = "tasks.tasks.expire_object"
+EXPIRE_MANY = "tasks.tasks.expire_objects"
 
 
 def logged(page, action):
@@ -353,6 +354,48 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
     outcomes = [run.retval for run in task_runs.finished(PUBLISH_MANY)]
     assert sum(o.get(scheduling.PUBLISHED, 0) for o in outcomes) == 10
     assert sum(o.get(scheduling.STALE, 0) for o in outcomes) == len(batches[0][0])
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(SCHEDULE_BATCH_SIZE=4)
+def test_pages_due_to_expire_at_one_instant_go_out_in_batches_and_expire_once_each(
+    demo_tx, broker, cache_redis, task_runs
+):
+    pages = new_pages(demo_tx.get_parent(), "kampanj", 6)
+    # Far enough ahead that the receivers leave it to the sweep.
+    expire_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS + 3)
+    for page in pages:
+        page.expire_at = expire_at
+        page.save_revision().publish()
+    assert EXPIRE not in task_names(queued_messages(broker))
+    broker.flushdb()
+
+    assert scheduling.plan() == 6
+    messages = queued_messages(broker)
+    assert task_names(messages) == [EXPIRE_MANY] * 2
+    batches = [task_args(m) for m in messages]
+    page_type = ContentType.objects.get_for_model(Page).pk  # pages expire as pages
+    assert sorted(len(ids) for _, ids, _ in batches) == [2, 4]
+    assert sorted(i for _, ids, _ in batches for i in ids) == sorted(p.pk for p in pages)
+    assert {(ct, at) for ct, _, at in batches} == {(page_type, scheduling.as_iso(expire_at))}
+    # One batch delivered twice.
+    celery_tasks.expire_objects.apply_async(args=batches[0])
+
+    with in_process_worker():
+        ids = [page.pk for page in pages]
+        wait_until(
+            lambda: InternationalPage.objects.filter(pk__in=ids, expired=True).count() == len(ids),
+            what="every page to expire",
+        )
+        task_runs.wait_for(EXPIRE_MANY, count=3)
+    for page in pages:
+        page = fetch_page(page.pk)
+        assert not page.live
+        [entry] = logged(page, "wagtail.unpublish.scheduled")
+        assert entry.timestamp >= expire_at, "expired before its time"
+    outcomes = [run.retval for run in task_runs.finished(EXPIRE_MANY)]
+    assert sum(o.get(scheduling.EXPIRED, 0) for o in outcomes) == 6
+    assert sum(o.get(scheduling.STALE, 0) for o in outcomes) == len(batches[0][1])
 
 
 @pytest.mark.django_db(transaction=True)
