@@ -226,8 +226,8 @@ def plan(now=None, send_publishes=None, send_expiries=None):
     transaction. So do objects of one type due to expire at one instant.
     Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
     task lost with a flushed Redis, a worker that was down) is queued again
-    once per grace period. Returns how many
-    publishes and expiries were queued.
+    once per grace period. Returns how many publishes and expiries were
+    queued.
     """
     from . import tasks  # the Celery tasks, imported late: they import this module
 
