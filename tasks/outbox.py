@@ -28,6 +28,7 @@ ever in front of the rest.
 import logging
 
 from django.db import transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -87,8 +88,13 @@ def resend_unsent(limit=RESEND_AT_MOST):
 
 
 def unsent_summary():
-    """For the health check: how many tasks wait to be sent, since when the
-    oldest waits, and how many failed for another reason than the broker."""
-    waiting = UnsentTask.objects.filter(failed_at__isnull=True)
-    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
-    return waiting.count(), oldest, UnsentTask.objects.filter(failed_at__isnull=False).count()
+    """For the health check, in one query: how many tasks wait to be sent,
+    since when the oldest waits, and how many failed for another reason than
+    the broker."""
+    waiting = Q(failed_at__isnull=True)
+    summary = UnsentTask.objects.aggregate(
+        waiting=Count("pk", filter=waiting),
+        oldest=Min("created_at", filter=waiting),
+        failed=Count("pk", filter=~waiting),
+    )
+    return summary["waiting"], summary["oldest"], summary["failed"]

@@ -164,18 +164,6 @@ def _unmark(*keys):
     cache.delete_many([f"schedule:{key}" for key in keys])
 
 
-def _queue_once(key, send):
-    """Call `send` unless the work under `key` was queued lately."""
-    if not _mark(key):
-        return False
-    try:
-        send()
-    except Exception:
-        _unmark(key)
-        raise
-    return True
-
-
 def _mark_key(kind, ids, due, now):
     """The de-duplication key of one piece of work: the receiver that plans
     it on commit and the sweep build the same one. Work more than the grace
@@ -271,10 +259,12 @@ def plan_revision(revision_id, now=None):
     )
     if go_live_at is None or go_live_at > now + min(horizon(), _left_to_the_sweep()):
         return False
-    return _queue_once(
-        _mark_key("publish", [revision_id], go_live_at, now),
-        lambda: tasks.queue_publishes([revision_id], go_live_at),
+    queued = _queue_in_batches(
+        [revision_id],
+        lambda r: _mark_key("publish", [r], go_live_at, now),
+        lambda batch: tasks.queue_publishes(batch, go_live_at),
     )
+    return queued == 1
 
 
 def _left_to_the_sweep():
@@ -296,10 +286,12 @@ def plan_expiry(obj, now=None):
     content_type = ContentType.objects.get_for_model(
         Page if isinstance(obj, Page) else type(obj), for_concrete_model=False
     )
-    return _queue_once(
-        _mark_key("expire", [content_type.pk, obj.pk], expire_at, now),
-        lambda: tasks.queue_expiries(content_type.pk, [obj.pk], expire_at),
+    queued = _queue_in_batches(
+        [obj.pk],
+        lambda o: _mark_key("expire", [content_type.pk, o], expire_at, now),
+        lambda batch: tasks.queue_expiries(content_type.pk, batch, expire_at),
     )
+    return queued == 1
 
 
 def overdue_count(now=None, late_by=60):

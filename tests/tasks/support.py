@@ -25,6 +25,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cms.celery import app
+from tests.ports import free_port
 
 DEADLINE = 30  # seconds: how long a test waits for the worker, at most
 
@@ -111,8 +112,6 @@ def redis_down():
     """Redis stops answering, for this process: the broker and the cache
     point at a port where nothing listens (connection refused, as when the
     server is down), and back at the real Redis when the block ends."""
-    from tests.ports import free_port
-
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
     broker_url = app.conf.broker_url
     with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": nowhere}}):

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from intl_pages.models import InternationalPage, PageUpdateStamp
+from intl_pages.models import InternationalPage
 from tasks import outbox
 from tasks import tasks as celery_tasks
 from tasks.models import UnsentTask
@@ -29,7 +29,7 @@ from .support import (
     task_names,
     wait_until,
 )
-from .test_contacts_and_stamps import PROPAGATE, URL, kim, rendered
+from .test_contacts_and_stamps import PROPAGATE, URL, kim, rendered, stamp_of
 from .test_django_tasks_backend import (
     ON_CELERY,
     RUN_DJANGO_TASKS,
@@ -41,10 +41,6 @@ from .test_django_tasks_backend import (
 NEW_PHONE = "0510-77 40 40"
 NEW_TITLE = "Utveckling genom internationella samarbeten och vänskapsbroar"
 PUBLISH = {"action-publish": "action-publish"}
-
-
-def stamp_of(page):
-    return PageUpdateStamp.objects.get(page_id=page.pk).updated_at
 
 
 def searched(words):
