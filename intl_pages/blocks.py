@@ -16,6 +16,9 @@ AGREEMENT_CHOICES = [
     ("Inget aktivt samarbetsavtal", "Inget aktivt samarbetsavtal"),
 ]
 
+# What a front-end gets of a published contact.
+CONTACT_API_FIELDS = ("name", "title", "unit", "phone", "email")
+
 YEAR_MIN = 1900
 YEAR_MAX = 2100
 
@@ -234,12 +237,31 @@ class ContactsBlock(blocks.StructBlock):
         label="Kontaktpersoner",
     )
 
+    def published_contacts(self, value):
+        """The chosen contacts a visitor may see, in the editor's order: the
+        one rule that the template and the API representation both follow.
+
+        The contact rows hold their published data (a draft change lives in a
+        revision until it is published), so `live` is all there is to check.
+        A contact deleted since it was chosen comes back as None.
+        """
+        return [contact for contact in value["contacts"] if contact is not None and contact.live]
+
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
-        context["published_contacts"] = [
-            contact for contact in value["contacts"] if contact is not None and contact.live
-        ]
+        context["published_contacts"] = self.published_contacts(value)
         return context
+
+    def get_api_representation(self, value, context=None):
+        # The default would be `get_prep_value`: every chosen contact's id,
+        # unpublished ones included.
+        return {
+            "heading": value["heading"],
+            "contacts": [
+                {field: getattr(contact, field) for field in CONTACT_API_FIELDS}
+                for contact in self.published_contacts(value)
+            ],
+        }
 
     class Meta:
         icon = "user"

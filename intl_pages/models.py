@@ -63,7 +63,7 @@ class HomePage(ApprovedRevisionCleanMixin, Page):
     """The start page at /: an introduction and links to the pages under it."""
 
     introduction = models.TextField(
-        "Inledning",
+        "inledning",
         blank=True,
         help_text="Några meningar överst på startsidan.",
     )
@@ -75,8 +75,8 @@ class HomePage(ApprovedRevisionCleanMixin, Page):
     max_count = 1
 
     class Meta:
-        verbose_name = "Startsida"
-        verbose_name_plural = "Startsidor"
+        verbose_name = "startsida"
+        verbose_name_plural = "startsidor"
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -88,17 +88,17 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
     """A page about the municipality's international cooperation."""
 
     introduction = models.TextField(
-        "Ingress",
+        "ingress",
         help_text="En kort sammanfattning som visas överst, i större text.",
     )
     body = StreamField(
         InternationalPageBodyBlock(),
-        verbose_name="Innehåll",
+        verbose_name="innehåll",
         help_text="Bygg sidan av rubriker, stycken, punktlistor, vänorter, "
         "partnerskapsavtal och kontaktpersoner, i den ordning de ska visas.",
     )
     owner_email = models.EmailField(
-        "Sidansvarig",
+        "sidansvarig",
         default=default_owner_email,
         help_text="Funktionsadressen som visas som sidansvarig och som tar emot "
         "besökarnas återkoppling, till exempel naringsliv@lidkoping.se. Endast "
@@ -122,16 +122,11 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = "Sida om internationellt samarbete"
-        verbose_name_plural = "Sidor om internationellt samarbete"
+        verbose_name = "sida om internationellt samarbete"
+        verbose_name_plural = "sidor om internationellt samarbete"
         permissions = [
             ("change_owner_email", "Kan ändra sidansvarig (mottagare av återkoppling)"),
         ]
-
-    @property
-    def published_at(self):
-        """'Publicerad': when the page was first published."""
-        return self.first_published_at
 
     @property
     def last_updated_at(self):
@@ -155,6 +150,34 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
         return groups
 
 
+class PageUpdateStampManager(models.Manager):
+    def move_forward(self, page_id, when=None):
+        """Move a page's "Senast uppdaterad" forward to `when` (default: now).
+
+        Never moves it back: a late or repeated call is harmless. One
+        statement, an upsert, on PostgreSQL as on SQLite: it runs in every
+        publish, and two concurrent publishes of a page without a stamp both
+        end with the later time (a get-then-save would let the earlier win).
+        Returns whether the stamp moved (or was created).
+        """
+        when = when or timezone.now()
+        meta = self.model._meta
+        connection = connections[router.db_for_write(self.model)]
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        page_col = quote(meta.get_field("page").column)
+        at_col = quote(meta.get_field("updated_at").column)
+        # Only quoted names from the model's own meta are interpolated.
+        upsert = (
+            f"INSERT INTO {table} ({page_col}, {at_col}) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT ({page_col}) DO UPDATE SET {at_col} = excluded.{at_col} "
+            f"WHERE {table}.{at_col} < excluded.{at_col}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(upsert, [page_id, connection.ops.adapt_datetimefield_value(when)])
+            return cursor.rowcount == 1
+
+
 class PageUpdateStamp(models.Model):
     """The "Senast uppdaterad" time of a page.
 
@@ -168,44 +191,18 @@ class PageUpdateStamp(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="update_stamp",
-        verbose_name="Sida",
+        verbose_name="sida",
     )
-    updated_at = models.DateTimeField("Senast uppdaterad")
+    updated_at = models.DateTimeField("senast uppdaterad")
+
+    objects = PageUpdateStampManager()
 
     class Meta:
-        verbose_name = "Senast uppdaterad-stämpel"
-        verbose_name_plural = "Senast uppdaterad-stämplar"
+        verbose_name = "senast uppdaterad-stämpel"
+        verbose_name_plural = "senast uppdaterad-stämplar"
 
     def __str__(self):
         return f"{self.page_id}: {self.updated_at.isoformat()}"
-
-
-def move_last_updated(page_id, when=None):
-    """Move a page's "Senast uppdaterad" forward to `when` (default: now).
-
-    Never moves it back: a late or repeated call is harmless. One statement,
-    an upsert, on PostgreSQL as on SQLite: it runs in every publish, and two
-    concurrent publishes of a page without a stamp both end with the later
-    time. Returns whether the stamp moved (or was created).
-    """
-    when = when or timezone.now()
-    connection = connections[router.db_for_write(PageUpdateStamp)]
-    quote = connection.ops.quote_name
-    table = quote(PageUpdateStamp._meta.db_table)
-    page_col = quote(PageUpdateStamp._meta.get_field("page").column)
-    at_col = quote(PageUpdateStamp._meta.get_field("updated_at").column)
-    with connection.cursor() as cursor:
-        # Only quoted names from the model's own meta are interpolated.
-        upsert = (
-            f"INSERT INTO {table} ({page_col}, {at_col}) VALUES (%s, %s) "  # noqa: S608
-            f"ON CONFLICT ({page_col}) DO UPDATE SET {at_col} = excluded.{at_col} "
-            f"WHERE {table}.{at_col} < excluded.{at_col}"
-        )
-        cursor.execute(
-            upsert,
-            [page_id, connection.ops.adapt_datetimefield_value(when)],
-        )
-        return cursor.rowcount == 1
 
 
 class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
@@ -215,20 +212,20 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     published data only.
     """
 
-    name = models.CharField("Namn", max_length=150)
+    name = models.CharField("namn", max_length=150)
     title = models.CharField(
-        "Titel", max_length=150, help_text="Yrkestitel, till exempel Utvecklingsledare."
+        "titel", max_length=150, help_text="Yrkestitel, till exempel Utvecklingsledare."
     )
     unit = models.CharField(
-        "Enhet", max_length=150, help_text="Enhet eller avdelning, till exempel Samhälle."
+        "enhet", max_length=150, help_text="Enhet eller avdelning, till exempel Samhälle."
     )
     phone = models.CharField(
-        "Telefon",
+        "telefon",
         max_length=30,
         validators=[phone_validator],
         help_text="Till exempel 0510-77 00 00.",
     )
-    email = models.EmailField("E-post")
+    email = models.EmailField("e-post")
 
     panels = [
         FieldPanel("name"),
@@ -252,8 +249,8 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     ]
 
     class Meta:
-        verbose_name = "Kontaktperson"
-        verbose_name_plural = "Kontaktpersoner"
+        verbose_name = "kontaktperson"
+        verbose_name_plural = "kontaktpersoner"
         ordering = ["name"]
 
     def __str__(self):

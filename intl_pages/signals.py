@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published
 
 from .models import InternationalPage
-from .stamps import recompute_last_updated
+from .stamps import recompute_page_stamp
 
 
 @receiver(page_published, sender=InternationalPage)
@@ -16,4 +16,4 @@ def stamp_page_on_publish(sender, instance, revision, **kwargs):
         return
     # In the publish's own transaction: the stamp is never a moment behind
     # the content it describes.
-    recompute_last_updated(instance)
+    recompute_page_stamp(instance)

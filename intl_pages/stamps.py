@@ -1,16 +1,17 @@
-"""'Senast uppdaterad' of a page, computed from what the visitor sees.
+""" "Senast uppdaterad": which pages show a contact, how a page's stamp is
+computed, and moving it forward.
 
-The last time anything on the page was published: the page itself, or a
-contact it shows (published, unpublished or expired). Read from the page's
-own body and the contacts' log entries, so it does not depend on the
-reference index being up to date. Plain functions: the page's publish
-receiver and the pipeline's reconciling sweep both call them.
+The stamp is the last time anything the visitor sees on the page was
+published: the page itself, or a contact it shows (published, unpublished or
+expired). Stamps only ever move forward (`PageUpdateStamp.objects.move_forward`)
+and no page revision is created. Plain functions: the page's publish
+receiver, the pipeline's tasks (in `tasks.stamps`) and the tests call them.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from wagtail.models import ModelLogEntry
+from wagtail.models import ModelLogEntry, Page, ReferenceIndex
 
-from .models import Contact, move_last_updated
+from .models import Contact, InternationalPage, PageUpdateStamp
 
 # The log actions that change what a visitor sees of a contact.
 CONTACT_VISIBLE_ACTIONS = (
@@ -34,14 +35,28 @@ def contacts_shown_on(page):
     return ids
 
 
+def pages_showing(contact_id):
+    """The live international pages whose body refers to the contact, found
+    through Wagtail's reference index."""
+    page_ids = (
+        ReferenceIndex.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Page),
+            to_content_type=ContentType.objects.get_for_model(Contact),
+            to_object_id=str(contact_id),
+        )
+        .values_list("object_id", flat=True)
+        .distinct()
+    )
+    return InternationalPage.objects.live().filter(pk__in=[int(pk) for pk in page_ids])
+
+
 def last_visible_change_of_contacts(contact_ids):
     """When any of these contacts was last published or unpublished."""
     if not contact_ids:
         return None
-    contact_type = ContentType.objects.get_for_model(Contact)
-    entry = (
+    return (
         ModelLogEntry.objects.filter(
-            content_type=contact_type,
+            content_type=ContentType.objects.get_for_model(Contact),
             object_id__in=[str(pk) for pk in contact_ids],
             action__in=CONTACT_VISIBLE_ACTIONS,
         )
@@ -49,7 +64,6 @@ def last_visible_change_of_contacts(contact_ids):
         .values_list("timestamp", flat=True)
         .first()
     )
-    return entry
 
 
 def last_visible_change(page):
@@ -58,7 +72,25 @@ def last_visible_change(page):
     return max(c for c in candidates if c)
 
 
-def recompute_last_updated(page):
+def recompute_page_stamp(page):
     """Move the page's stamp forward to its last visible change; returns
     whether it moved."""
-    return move_last_updated(page.pk, last_visible_change(page))
+    return PageUpdateStamp.objects.move_forward(page.pk, last_visible_change(page))
+
+
+def move_stamps_of_pages_showing(contact_id, changed_at):
+    """A contact was published, unpublished or expired at `changed_at`: move
+    the stamp of every live page that shows it. Returns the pages whose stamp
+    moved."""
+    return [
+        page
+        for page in pages_showing(contact_id)
+        if PageUpdateStamp.objects.move_forward(page.pk, changed_at)
+    ]
+
+
+def reconcile_all_stamps():
+    """Recompute every live page's stamp: repairs what a lost task (Redis down
+    when an editor published) left undone. Returns the pages whose stamp
+    moved."""
+    return [page for page in InternationalPage.objects.live() if recompute_page_stamp(page)]

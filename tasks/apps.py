@@ -6,4 +6,7 @@ class TasksConfig(AppConfig):
     verbose_name = "Bakgrundsjobb"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the receivers)
+        # The task modules register their tasks (Celery's autodiscovery looks
+        # for a module named `tasks` in each app, which this package has not);
+        # `receivers` connects the signal receivers.
+        from . import outbox, publishing, receivers, stamps, wagtail_work  # noqa: F401

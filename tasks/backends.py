@@ -37,12 +37,12 @@ class _Batch:
     def send(self):
         # Imported here: this backend is built while Django loads its apps,
         # before the Celery tasks can be imported.
-        from tasks.outbox import send_or_keep
-        from tasks.tasks import run_django_tasks
+        from .outbox import send_or_keep
+        from .wagtail_work import run_wagtail_tasks
 
         if self.items:
             # Kept in the database when Redis is down, and sent later.
-            send_or_keep(run_django_tasks, [self.items])
+            send_or_keep(run_wagtail_tasks, [self.items])
             self.items = []
 
 

@@ -9,6 +9,7 @@ fires when beat has stopped, Redis is down or work piles up.
 
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -18,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import outbox, scheduling
-from .tasks import LAST_SWEEP_KEY
+from .publishing import LAST_SWEEP_KEY
 
 
 def unsent_for_at_most_seconds():
@@ -34,9 +35,7 @@ def check_database():
 
 
 def check_broker():
-    from cms.celery import app
-
-    with app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
     return True
 
@@ -48,9 +47,7 @@ def check_cache():
 
 
 def check_worker(timeout=1.0):
-    from cms.celery import app
-
-    replies = app.control.inspect(timeout=timeout).ping() or {}
+    replies = current_app.control.inspect(timeout=timeout).ping() or {}
     return len(replies)
 
 

@@ -27,6 +27,7 @@ ever in front of the rest.
 
 import logging
 
+from celery import current_app, shared_task
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -34,6 +35,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .base import PipelineTask
 from .models import UnsentTask
 
 logger = logging.getLogger(__name__)
@@ -59,11 +61,9 @@ def send_or_keep(task, args):
         )
 
 
-def resend_unsent(limit=RESEND_AT_MOST):
+def resend_unsent_tasks(limit=RESEND_AT_MOST):
     """Send what the broker could not take, oldest first. Returns how many
     were sent; stops at the first the broker refuses (it is still down)."""
-    from cms.celery import app
-
     sent = 0
     waiting = UnsentTask.objects.filter(failed_at__isnull=True)
     for pk, task_name, args in waiting.values_list("pk", "task_name", "args")[:limit]:
@@ -71,7 +71,7 @@ def resend_unsent(limit=RESEND_AT_MOST):
             with transaction.atomic():
                 if not UnsentTask.objects.filter(pk=pk).delete()[0]:
                     continue  # sent by another sweep
-                app.tasks[task_name].apply_async(args=args)
+                current_app.tasks[task_name].apply_async(args=args)
         except BROKER_DOWN:
             logger.warning("Kön svarar fortfarande inte; %s väntar kvar.", task_name, exc_info=True)
             break
@@ -98,3 +98,9 @@ def unsent_summary():
         failed=Count("pk", filter=~waiting),
     )
     return summary["waiting"], summary["oldest"], summary["failed"]
+
+
+@shared_task(name="tasks.resend_unsent", base=PipelineTask)
+def resend_unsent():
+    """Beat: send the tasks that waited in the database while Redis was down."""
+    return resend_unsent_tasks()

@@ -18,8 +18,9 @@ from wagtail.signals import published, unpublished
 
 from intl_pages.models import Contact
 
-from . import scheduling
+from . import publishing, scheduling
 from .outbox import send_or_keep
+from .stamps import propagate_contact_change
 
 
 def after_commit(func, *args):
@@ -36,7 +37,7 @@ def revision_scheduled(sender, instance, update_fields=None, **kwargs):
     # Wagtail writes `approved_go_live_at` when an editor schedules, or
     # reschedules, a revision of a page or a snippet.
     if instance.approved_go_live_at is not None:
-        after_commit(scheduling.plan_revision, instance.pk)
+        after_commit(publishing.plan_revision, instance.pk)
 
 
 # Wagtail sends `published` for pages too (besides `page_published`), with
@@ -47,18 +48,14 @@ def object_published(sender, instance, revision=None, **kwargs):
         revision, "pk", None
     ):
         return  # scheduled, not published
-    from . import tasks
-
     if isinstance(instance, Contact):
         changed_at = scheduling.as_iso(instance.last_published_at or timezone.now())
-        after_commit(send_or_keep, tasks.propagate_contact_change, [instance.pk, changed_at])
+        after_commit(send_or_keep, propagate_contact_change, [instance.pk, changed_at])
     if instance.expire_at:
-        after_commit(scheduling.plan_expiry, instance)
+        after_commit(publishing.plan_expiry, instance)
 
 
 @receiver(unpublished, sender=Contact)
 def contact_unpublished(sender, instance, **kwargs):
-    from . import tasks
-
     changed_at = scheduling.as_iso(timezone.now())
-    after_commit(send_or_keep, tasks.propagate_contact_change, [instance.pk, changed_at])
+    after_commit(send_or_keep, propagate_contact_change, [instance.pk, changed_at])

@@ -9,8 +9,10 @@ The database, not the queue, is the truth: each publish first claims its
 revision with a conditional UPDATE (one caller wins, on SQLite as on
 PostgreSQL), so a duplicate, stale or early task does nothing.
 
-These are plain functions: the Celery tasks in `tasks.tasks`, the management
-commands and the tests all call them.
+These are plain functions: the Celery tasks in `tasks.publishing`, the
+management commands and the tests all call them. The planners take the
+function that queues the work as an argument (`send_publishes`,
+`send_expiries`), so that this module never imports the tasks.
 """
 
 import logging
@@ -205,7 +207,7 @@ def _queue_in_batches(items, key_of, send):
     return len(fresh)
 
 
-def plan(now=None, send_publishes=None, send_expiries=None):
+def plan(send_publishes, send_expiries, now=None):
     """Queue an exact-time task for everything due within the horizon.
 
     Revisions due at the same instant go out together, up to
@@ -217,11 +219,7 @@ def plan(now=None, send_publishes=None, send_expiries=None):
     once per grace period. Returns how many publishes and expiries were
     queued.
     """
-    from . import tasks  # the Celery tasks, imported late: they import this module
-
     now = _utc_now(now)
-    send_publishes = send_publishes or tasks.queue_publishes
-    send_expiries = send_expiries or tasks.queue_expiries
     until = now + horizon()
     queued = 0
     for go_live_at, revision_ids in _by_instant(due_publishes(until)):
@@ -240,7 +238,7 @@ def plan(now=None, send_publishes=None, send_expiries=None):
     return queued
 
 
-def plan_revision(revision_id, now=None):
+def plan_revision(revision_id, send_publishes, now=None):
     """Queue the exact-time task of one revision just scheduled, if it is due
     before the sweep would see it.
 
@@ -249,8 +247,6 @@ def plan_revision(revision_id, now=None):
     together: an editor's page and the thousand a script scheduled for the
     same minute cost the workers one message per batch, not one each.
     """
-    from . import tasks
-
     now = _utc_now(now)
     go_live_at = (
         Revision.objects.filter(pk=revision_id, approved_go_live_at__isnull=False)
@@ -262,7 +258,7 @@ def plan_revision(revision_id, now=None):
     queued = _queue_in_batches(
         [revision_id],
         lambda r: _mark_key("publish", [r], go_live_at, now),
-        lambda batch: tasks.queue_publishes(batch, go_live_at),
+        lambda batch: send_publishes(batch, go_live_at),
     )
     return queued == 1
 
@@ -273,12 +269,10 @@ def _left_to_the_sweep():
     return timedelta(seconds=2 * settings.SCHEDULE_SWEEP_SECONDS)
 
 
-def plan_expiry(obj, now=None):
+def plan_expiry(obj, send_expiries, now=None):
     """Queue the exact-time expiry of one object just published, if it is due
     before the sweep would see it (the sweep batches the rest, as for
     publishes)."""
-    from . import tasks
-
     now = _utc_now(now)
     expire_at = obj.expire_at
     if not (obj.live and expire_at) or expire_at > now + min(horizon(), _left_to_the_sweep()):
@@ -289,7 +283,7 @@ def plan_expiry(obj, now=None):
     queued = _queue_in_batches(
         [obj.pk],
         lambda o: _mark_key("expire", [content_type.pk, o], expire_at, now),
-        lambda batch: tasks.queue_expiries(content_type.pk, batch, expire_at),
+        lambda batch: send_expiries(content_type.pk, batch, expire_at),
     )
     return queued == 1
 

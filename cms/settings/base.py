@@ -188,11 +188,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
+# What every task has, set here once (tasks/base.py adds the retry policy):
+# acknowledged only when done, and requeued when its worker dies, so a task
+# is never lost (every task is idempotent, so a requeue is harmless); a soft
+# time limit, then a hard one, so a stuck task never holds a worker for ever.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_TASK_ANNOTATIONS = {
+    # All the background work of one editor's transaction, in one message.
+    "tasks.run_wagtail_tasks": {"soft_time_limit": 240, "time_limit": 300},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
@@ -205,19 +213,18 @@ CELERY_BROKER_POOL_LIMIT = 10
 # CPU priority.
 SCHEDULE_QUEUE = "schedule"
 CELERY_TASK_ROUTES = {
-    "tasks.tasks.publish_revision": {"queue": SCHEDULE_QUEUE},
-    "tasks.tasks.expire_object": {"queue": SCHEDULE_QUEUE},
-    "tasks.tasks.expire_objects": {"queue": SCHEDULE_QUEUE},
-    "tasks.tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
-    "tasks.tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
-    "tasks.tasks.plan_revision": {"queue": SCHEDULE_QUEUE},
+    "tasks.publish_revision": {"queue": SCHEDULE_QUEUE},
+    "tasks.publish_revisions": {"queue": SCHEDULE_QUEUE},
+    "tasks.expire_object": {"queue": SCHEDULE_QUEUE},
+    "tasks.expire_objects": {"queue": SCHEDULE_QUEUE},
+    "tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
     # Cheap, and must not wait behind a backlog of background work after an
     # outage: what it sends includes stamps, which go to this queue too.
-    "tasks.tasks.resend_unsent": {"queue": SCHEDULE_QUEUE},
+    "tasks.resend_unsent": {"queue": SCHEDULE_QUEUE},
     # A contact's publish moves the "Senast uppdaterad" of the pages that
     # show it: the visitor sees the new phone number and the new date
     # together, not the date a while later, behind background work.
-    "tasks.tasks.propagate_contact_change": {"queue": SCHEDULE_QUEUE},
+    "tasks.propagate_contact_change": {"queue": SCHEDULE_QUEUE},
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
@@ -239,17 +246,17 @@ UNSENT_RESEND_SECONDS = env_int("UNSENT_RESEND_SECONDS", 10)
 # moving part without a user.
 CELERY_BEAT_SCHEDULE = {
     "sweep-schedule": {
-        "task": "tasks.tasks.sweep_schedule",
+        "task": "tasks.sweep_schedule",
         "schedule": SCHEDULE_SWEEP_SECONDS,
         "options": {"expires": SCHEDULE_SWEEP_SECONDS * 2},
     },
     "resend-unsent": {
-        "task": "tasks.tasks.resend_unsent",
+        "task": "tasks.resend_unsent",
         "schedule": UNSENT_RESEND_SECONDS,
         "options": {"expires": UNSENT_RESEND_SECONDS * 2},
     },
     "reconcile-stamps": {
-        "task": "tasks.tasks.reconcile_stamps",
+        "task": "tasks.reconcile_stamps",
         "schedule": STAMP_RECONCILE_SECONDS,
         "options": {"expires": STAMP_RECONCILE_SECONDS},
     },

@@ -9,7 +9,7 @@ from django.utils import timezone
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from intl_pages.blocks import PartnershipBlock, TwinTownBlock
-from intl_pages.models import Contact, InternationalPage, PageUpdateStamp, move_last_updated
+from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
 
 from .towns import ENDED_TOWN as TOWN
 
@@ -121,12 +121,14 @@ def test_the_stamp_is_created_moves_forward_and_never_back(demo_page):
     PageUpdateStamp.objects.filter(page=demo_page).delete()
     now = timezone.now()
 
-    assert move_last_updated(demo_page.pk, now) is True  # created
+    assert PageUpdateStamp.objects.move_forward(demo_page.pk, now) is True  # created
     assert stamp_of(demo_page) == now
-    assert move_last_updated(demo_page.pk, now - timedelta(days=1)) is False
-    assert move_last_updated(demo_page.pk, now) is False
+    assert PageUpdateStamp.objects.move_forward(demo_page.pk, now - timedelta(days=1)) is False
+    assert PageUpdateStamp.objects.move_forward(demo_page.pk, now) is False
     assert stamp_of(demo_page) == now
-    assert move_last_updated(demo_page.pk, now + timedelta(microseconds=1)) is True
+    assert (
+        PageUpdateStamp.objects.move_forward(demo_page.pk, now + timedelta(microseconds=1)) is True
+    )
     assert stamp_of(demo_page) == now + timedelta(microseconds=1)
     assert PageUpdateStamp.objects.filter(page=demo_page).count() == 1
 

@@ -10,8 +10,7 @@ from django.db import connection
 from wagtail.models import Revision
 
 from intl_pages.models import InternationalPage
-from tasks import scheduling
-from tasks import tasks as celery_tasks
+from tasks import publishing, scheduling
 
 from .support import queued_messages
 
@@ -136,9 +135,9 @@ def test_the_queued_task_carries_the_time_in_utc(demo_page, broker):
     the UTC instant, whatever the wall clock in Stockholm says."""
     go_live_at = datetime(2027, 3, 28, 3, 0, 30, tzinfo=STOCKHOLM)
     revision = schedule(demo_page, go_live_at)
-    celery_tasks.queue_publish(revision.pk, revision.approved_go_live_at)
+    publishing.queue_publishes([revision.pk], revision.approved_go_live_at)
     [message] = queued_messages(broker)
     headers = message["headers"]
-    assert headers["task"] == "tasks.tasks.publish_revision"
+    assert headers["task"] == "tasks.publish_revision"
     assert datetime.fromisoformat(headers["eta"]) == datetime(2027, 3, 28, 1, 0, 30, tzinfo=UTC)
     assert headers["argsrepr"] == repr([revision.pk, "2027-03-28T01:00:30+00:00"])

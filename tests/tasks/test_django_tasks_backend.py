@@ -19,7 +19,7 @@ from tasks.backends import CeleryBackend
 from .support import in_process_worker, queued_messages, wait_until
 
 ON_CELERY = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
-RUN_DJANGO_TASKS = "tasks.tasks.run_django_tasks"
+RUN_WAGTAIL_TASKS = "tasks.run_wagtail_tasks"
 
 
 def message_args(message):
@@ -70,7 +70,7 @@ def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx,
             # Inside the transaction nothing has reached the broker: a worker
             # must not look for rows it cannot see yet.
             assert broker.llen("celery") == 0
-        sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASKS]
+        sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_WAGTAIL_TASKS]
         # One message per savepoint level (save_revision and publish each
         # save the page in a savepoint of their own).
         assert 1 <= len(sent) <= 2, [m["headers"]["argsrepr"] for m in sent]
@@ -85,7 +85,7 @@ def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx,
 
         with in_process_worker():
             wait_until(lambda: refers_to(sam, page), what="the worker to update the index")
-            runs = task_runs.wait_for(RUN_DJANGO_TASKS)
+            runs = task_runs.wait_for(RUN_WAGTAIL_TASKS)
     assert all(run.state == "SUCCESS" for run in runs)
     kim = Contact.objects.get(email="kim.exempelsson@example.org")
     assert not refers_to(kim, page)
@@ -120,7 +120,7 @@ def test_work_of_a_rolled_back_savepoint_is_not_sent(demo_tx, broker):
                 )  # fmt: skip
                 raise RuntimeError("rolled back")
             assert broker.llen("celery") == 0
-    sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_DJANGO_TASKS]
+    sent = [m for m in queued_messages(broker) if m["headers"]["task"] == RUN_WAGTAIL_TASKS]
     assert len(sent) == 1
     argsrepr = repr(message_args(sent[0]))
     assert f"'contact', '{kept.pk}'" in argsrepr
@@ -145,7 +145,8 @@ def test_background_work_waits_while_scheduled_publishing_runs(demo_tx, cache_re
     the publishes get the CPU and the database first."""
     from django.core.cache import cache
 
-    from tasks.tasks import PUBLISHING_KEY, run_django_tasks
+    from tasks.publishing import PUBLISHING_KEY
+    from tasks.wagtail_work import run_wagtail_tasks
 
     page = InternationalPage.objects.get(pk=demo_tx.pk)
     sam = Contact.objects.create(
@@ -164,7 +165,7 @@ def test_background_work_waits_while_scheduled_publishing_runs(demo_tx, cache_re
 
     def run_in_thread():
         try:
-            run_django_tasks(items)
+            run_wagtail_tasks(items)
         finally:
             connection.close()
 

@@ -10,8 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 from wagtail.models import PageLogEntry, Revision
 
-from tasks import scheduling
-from tasks import tasks as celery_tasks
+from tasks import publishing, scheduling
 
 from .support import (
     fetch_page,
@@ -26,7 +25,7 @@ from .support import (
     wait_until,
 )
 
-PUBLISH = "tasks.tasks.publish_revision"
+PUBLISH = "tasks.publish_revision"
 
 
 def scheduled_publishes(page):
@@ -52,7 +51,7 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
     # (a conditional UPDATE of the revision row), waits in the middle of the
     # publish, at the UPDATE of the page; kill it there.
     with row_locked("wagtailcore_page", demo_tx.pk):
-        celery_tasks.queue_publish(revision.pk, go_live_at)
+        publishing.queue_publishes([revision.pk], go_live_at)
         waiting = wait_until(lock_waiters, what="the worker's publish to wait on the page")
         assert waiting[0].startswith('UPDATE "wagtailcore_page"'), waiting
         process.kill()
@@ -70,7 +69,7 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
     assert broker.hlen("unacked") == 1
 
     with in_process_worker():
-        assert scheduling.plan() == 1  # overdue: queued again
+        assert publishing.plan_due() == 1  # overdue: queued again
         page = wait_until(
             lambda: (p := fetch_page(demo_tx.pk)).title != old_title and p,
             what="the sweep's task to publish",
@@ -98,7 +97,7 @@ def test_redis_emptied_before_the_time_the_sweep_queues_it_again(
     cache_redis.flushdb()
 
     with in_process_worker():
-        assert scheduling.plan() == 1  # beat's next sweep
+        assert publishing.plan_due() == 1  # beat's next sweep
         page = wait_until(
             lambda: (p := fetch_page(demo_tx.pk)).live_revision_id == revision.pk and p,
             what="the re-queued task to publish",
@@ -122,11 +121,11 @@ def test_broker_emptied_but_marks_kept_publishes_once_the_grace_has_passed(
     broker.flushdb()
 
     with in_process_worker():
-        assert scheduling.plan() == 0  # the mark is there: nothing queued yet
+        assert publishing.plan_due() == 0  # the mark is there: nothing queued yet
         sweeps = []
 
         def swept_and_published():
-            sweeps.append(scheduling.plan())  # beat, every few seconds
+            sweeps.append(publishing.plan_due())  # beat, every few seconds
             return fetch_page(demo_tx.pk).live_revision_id == revision.pk
 
         wait_until(swept_and_published, interval=0.5, what="a sweep to queue it again")

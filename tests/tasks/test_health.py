@@ -12,10 +12,10 @@ from django.utils import timezone
 from wagtail.models import Revision
 
 from intl_pages.models import InternationalPage
-from tasks import tasks as celery_tasks
+from tasks import publishing
 from tests.ports import free_port
 
-SWEEP = "tasks.tasks.sweep_schedule"
+SWEEP = "tasks.sweep_schedule"
 
 
 def health(query=""):
@@ -26,7 +26,7 @@ def health(query=""):
 
 @pytest.mark.django_db(transaction=True)
 def test_healthy_with_a_worker_and_a_recent_sweep(worker, task_runs):
-    celery_tasks.sweep_schedule.delay()  # what beat sends every few seconds
+    publishing.sweep_schedule.delay()  # what beat sends every few seconds
     task_runs.wait_for(SWEEP)
 
     status, data = health()
@@ -39,7 +39,7 @@ def test_healthy_with_a_worker_and_a_recent_sweep(worker, task_runs):
     assert data["overdue"] == 0
 
     # Beat stopped: no sweep noted.
-    cache.delete(celery_tasks.LAST_SWEEP_KEY)
+    cache.delete(publishing.LAST_SWEEP_KEY)
     status, data = health()
     assert status == 503
     assert data["beat_ok"] is False and data["ok"] is False
@@ -49,7 +49,7 @@ def test_healthy_with_a_worker_and_a_recent_sweep(worker, task_runs):
 
 @pytest.mark.django_db(transaction=True)
 def test_overdue_work_makes_it_unhealthy(worker, demo_tx, task_runs):
-    celery_tasks.sweep_schedule.delay()
+    publishing.sweep_schedule.delay()
     task_runs.wait_for(SWEEP)
     page = InternationalPage.objects.get(pk=demo_tx.pk)
     revision = page.save_revision()
@@ -64,7 +64,7 @@ def test_overdue_work_makes_it_unhealthy(worker, demo_tx, task_runs):
 
 @pytest.mark.django_db(transaction=True)
 def test_no_worker_answering_makes_it_unhealthy(demo_tx, broker, cache_redis):
-    cache.set(celery_tasks.LAST_SWEEP_KEY, time.time(), timeout=None)  # as a sweep notes it
+    cache.set(publishing.LAST_SWEEP_KEY, time.time(), timeout=None)  # as a sweep notes it
     status, data = health()
     assert status == 503
     assert data["workers"] == 0 and data["ok"] is False

@@ -3,7 +3,7 @@
 The editor's publish succeeds and the site is served; the work that could
 not be queued (Wagtail's index updates, the stamps of the pages that show a
 contact, their purges) waits in the database and is sent by beat's resend
-sweep (`outbox.resend_unsent`, called here directly) once Redis is back.
+sweep (`outbox.resend_unsent_tasks`, called here directly) once Redis is back.
 """
 
 import threading
@@ -14,8 +14,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from intl_pages.models import InternationalPage
-from tasks import outbox
-from tasks import tasks as celery_tasks
+from tasks import outbox, stamps
 from tasks.models import UnsentTask
 from tests.intl_pages.test_admin import contact_data, edit_form_data
 
@@ -32,7 +31,7 @@ from .support import (
 from .test_contacts_and_stamps import PROPAGATE, URL, kim, rendered, stamp_of
 from .test_django_tasks_backend import (
     ON_CELERY,
-    RUN_DJANGO_TASKS,
+    RUN_WAGTAIL_TASKS,
     published_contact_not_on_the_page,
     refers_to,
     with_contacts,
@@ -91,30 +90,30 @@ def test_editor_publishes_while_redis_is_down_and_nothing_is_lost(
     # Nothing is lost: it waits in the database, and Redis has none of it.
     waiting = list(UnsentTask.objects.values_list("task_name", "args"))
     assert (PROPAGATE, [contact.pk, contact.last_published_at.isoformat()]) in waiting
-    assert RUN_DJANGO_TASKS in [name for name, _ in waiting]
+    assert RUN_WAGTAIL_TASKS in [name for name, _ in waiting]
     assert queued_messages(broker) == []
     assert not refers_to(sam, demo_tx)  # the reference index waits too
     assert searched("vänskapsbroar") == []  # and the search index
     assert stamp_of(demo_tx) == page_published_at
 
     # Redis is back: beat's next resend sweep sends it all, a worker runs it.
-    assert outbox.resend_unsent() == len(waiting)
+    assert outbox.resend_unsent_tasks() == len(waiting)
     with purge_receiver() as (location, purged), override_settings(
         WAGTAILFRONTENDCACHE={"varnish": {
             "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
             "LOCATION": location,
         }},
     ), in_process_worker():  # fmt: skip
-        batches = [name for name, _ in waiting].count(RUN_DJANGO_TASKS)
-        task_runs.wait_for(RUN_DJANGO_TASKS, count=batches)
+        batches = [name for name, _ in waiting].count(RUN_WAGTAIL_TASKS)
+        task_runs.wait_for(RUN_WAGTAIL_TASKS, count=batches)
         task_runs.wait_for(PROPAGATE, contact.pk)
         wait_until(lambda: URL in purged, what="the page to be purged")
 
     # Each sent and run once; a second sweep finds nothing to send.
-    assert len(task_runs.finished(RUN_DJANGO_TASKS)) == batches
+    assert len(task_runs.finished(RUN_WAGTAIL_TASKS)) == batches
     assert len(task_runs.finished(PROPAGATE)) == 1
     assert not UnsentTask.objects.exists()
-    assert outbox.resend_unsent() == 0
+    assert outbox.resend_unsent_tasks() == 0
     assert queued_messages(broker) == []
     # What it did: the indexes know the page as published, the stamp says
     # Kim's change, and the page was purged from the front-end cache.
@@ -127,11 +126,11 @@ def test_editor_publishes_while_redis_is_down_and_nothing_is_lost(
 @pytest.mark.django_db(transaction=True)
 def test_resend_waits_while_redis_is_still_down(demo_tx, broker):
     with redis_down():
-        outbox.send_or_keep(celery_tasks.propagate_contact_change, [kim().pk, "2026-01-01T00:00"])
+        outbox.send_or_keep(stamps.propagate_contact_change, [kim().pk, "2026-01-01T00:00"])
         assert UnsentTask.objects.count() == 1
-        assert outbox.resend_unsent() == 0  # still down: nothing sent, nothing dropped
+        assert outbox.resend_unsent_tasks() == 0  # still down: nothing sent, nothing dropped
     assert UnsentTask.objects.count() == 1
-    assert outbox.resend_unsent() == 1
+    assert outbox.resend_unsent_tasks() == 1
     assert task_names(queued_messages(broker)) == [PROPAGATE]
     assert not UnsentTask.objects.exists()
 
@@ -142,15 +141,15 @@ def test_a_task_that_cannot_be_sent_for_another_reason_does_not_hold_up_the_rest
 ):
     """A kept task renamed away by a deploy is marked failed, passed by and
     reported; the rest go out."""
-    UnsentTask.objects.create(task_name="tasks.tasks.renamed_away", args=[1])
+    UnsentTask.objects.create(task_name="tasks.renamed_away", args=[1])
     UnsentTask.objects.create(task_name=PROPAGATE, args=[kim().pk, "2026-01-01T00:00"])
 
-    assert outbox.resend_unsent() == 1
+    assert outbox.resend_unsent_tasks() == 1
     assert task_names(queued_messages(broker)) == [PROPAGATE]
     [failed] = UnsentTask.objects.all()
-    assert failed.task_name == "tasks.tasks.renamed_away"
+    assert failed.task_name == "tasks.renamed_away"
     assert failed.failed_at is not None and "renamed_away" in failed.error
-    assert outbox.resend_unsent() == 0  # passed by from now on
+    assert outbox.resend_unsent_tasks() == 0  # passed by from now on
 
     health = Client().get("/healthz/?worker=0").json()
     assert health["unsent"] == 0 and health["unsent_failed"] == 1
@@ -160,7 +159,7 @@ def test_a_task_that_cannot_be_sent_for_another_reason_does_not_hold_up_the_rest
 def test_a_bug_at_send_time_is_raised_not_kept_as_if_redis_were_down(db, broker):
     with pytest.raises(TypeError):
         # Arguments the task does not take: Celery checks them before sending.
-        outbox.send_or_keep(celery_tasks.propagate_contact_change, [1, 2, 3, 4])
+        outbox.send_or_keep(stamps.propagate_contact_change, [1, 2, 3, 4])
     assert not UnsentTask.objects.exists()
 
 
@@ -177,7 +176,7 @@ def test_two_resend_sweeps_at_once_send_each_task_once(demo_tx, broker):
     def sweep():
         start.wait()
         try:
-            results.append(outbox.resend_unsent())
+            results.append(outbox.resend_unsent_tasks())
         finally:
             connection.close()
 

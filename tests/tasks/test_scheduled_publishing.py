@@ -13,8 +13,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
 
 from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
-from tasks import scheduling
-from tasks import tasks as celery_tasks
+from tasks import publishing, scheduling
 
 from .support import (
     fetch_page,
@@ -28,10 +27,10 @@ from .support import (
     wait_until,
 )
 
-PUBLISH = "tasks.tasks.publish_revision"
-PUBLISH_MANY = "tasks.tasks.publish_revisions"
-EXPIRE = "tasks.tasks.expire_object"
-EXPIRE_MANY = "tasks.tasks.expire_objects"
+PUBLISH = "tasks.publish_revision"
+PUBLISH_MANY = "tasks.publish_revisions"
+EXPIRE = "tasks.expire_object"
+EXPIRE_MANY = "tasks.expire_objects"
 
 
 def logged(page, action):
@@ -209,7 +208,7 @@ def test_task_delivered_twice_publishes_once(worker, demo_tx, task_runs):
     # Redis re-delivers an unacknowledged task, or a sweep re-queues it: the
     # same task, twice, for the same due revision.
     for _ in range(2):
-        celery_tasks.publish_revision.apply_async(args=[revision.pk, scheduling.as_iso(go_live_at)])
+        publishing.publish_revision.apply_async(args=[revision.pk, scheduling.as_iso(go_live_at)])
 
     runs = task_runs.wait_for(PUBLISH, revision.pk, count=3)  # the receiver's one, and two more
     assert sorted(run.retval for run in runs) == sorted(
@@ -227,7 +226,7 @@ def test_early_task_does_nothing_and_publishes_at_its_time(worker, demo_tx, brok
     revision = schedule_page(demo_tx, go_live_at, title="Inte för tidigt")
     # A task that wakes before its time (a clock step, an ETA lost and
     # re-queued without one): sent now, to run at once.
-    celery_tasks.publish_revision.apply_async(args=[revision.pk, scheduling.as_iso(go_live_at)])
+    publishing.publish_revision.apply_async(args=[revision.pk, scheduling.as_iso(go_live_at)])
 
     runs = task_runs.wait_for(PUBLISH, revision.pk, count=2)
     assert sorted(run.retval for run in runs) == [scheduling.PUBLISHED, scheduling.STALE]
@@ -311,12 +310,12 @@ def test_schedule_a_minute_ahead_is_left_to_the_sweep(demo_tx, broker, cache_red
     revision = schedule_page(demo_tx, go_live_at, title="Om en minut")
     assert not queued_messages(broker)
 
-    assert scheduling.plan() == 1  # beat's next sweep
+    assert publishing.plan_due() == 1  # beat's next sweep
     [message] = queued_messages(broker)
     assert message["headers"]["task"] == PUBLISH
     assert message["headers"]["argsrepr"] == repr([revision.pk, scheduling.as_iso(go_live_at)])
     assert scheduling.from_iso(message["headers"]["eta"]) == go_live_at
-    assert scheduling.plan() == 0  # and only once
+    assert publishing.plan_due() == 0  # and only once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -330,7 +329,7 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
     revisions = [schedule_page(page, go_live_at) for page in pages]
     assert not queued_messages(broker)
 
-    assert scheduling.plan() == 10
+    assert publishing.plan_due() == 10
     messages = queued_messages(broker)
     assert task_names(messages) == [PUBLISH_MANY] * 3
     batches = [task_args(m) for m in messages]
@@ -338,7 +337,7 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
     assert sorted(i for ids, _ in batches for i in ids) == sorted(r.pk for r in revisions)
     assert {at for _, at in batches} == {scheduling.as_iso(go_live_at)}
     # One batch delivered twice.
-    celery_tasks.publish_revisions.apply_async(args=batches[0])
+    publishing.publish_revisions.apply_async(args=batches[0])
 
     with in_process_worker():
         ids = [page.pk for page in pages]
@@ -370,7 +369,7 @@ def test_pages_due_to_expire_at_one_instant_go_out_in_batches_and_expire_once_ea
     assert EXPIRE not in task_names(queued_messages(broker))
     broker.flushdb()
 
-    assert scheduling.plan() == 6
+    assert publishing.plan_due() == 6
     messages = queued_messages(broker)
     assert task_names(messages) == [EXPIRE_MANY] * 2
     batches = [task_args(m) for m in messages]
@@ -379,7 +378,7 @@ def test_pages_due_to_expire_at_one_instant_go_out_in_batches_and_expire_once_ea
     assert sorted(i for _, ids, _ in batches for i in ids) == sorted(p.pk for p in pages)
     assert {(ct, at) for ct, _, at in batches} == {(page_type, scheduling.as_iso(expire_at))}
     # One batch delivered twice.
-    celery_tasks.expire_objects.apply_async(args=batches[0])
+    publishing.expire_objects.apply_async(args=batches[0])
 
     with in_process_worker():
         ids = [page.pk for page in pages]
@@ -413,9 +412,7 @@ def test_a_revision_that_fails_in_a_batch_goes_on_alone_and_the_rest_go_live(
 
     sleep_until(go_live_at)
     with in_process_worker():
-        celery_tasks.publish_revisions.delay(
-            [r.pk for r in revisions], scheduling.as_iso(go_live_at)
-        )
+        publishing.publish_revisions.delay([r.pk for r in revisions], scheduling.as_iso(go_live_at))
         [run] = task_runs.wait_for(PUBLISH_MANY)
         assert run.retval == {scheduling.PUBLISHED: 2, "retried": 1}
         # The failing one was queued again on its own, and retries.
@@ -447,7 +444,7 @@ def test_schedule_beyond_the_horizon_is_queued_by_the_sweep(worker, demo_tx, bro
     sweeps = []
 
     def swept_and_published():
-        sweeps.append(scheduling.plan())  # beat, every few seconds
+        sweeps.append(publishing.plan_due())  # beat, every few seconds
         return fetch_page(demo_tx.pk).live_revision_id == revision.pk
 
     wait_until(swept_and_published, interval=0.25, what="a sweep to queue it in time")
@@ -472,8 +469,8 @@ def test_a_publish_queues_its_follow_up_work_once(demo_tx, broker):
     contact = Contact.objects.get(email="kim.exempelsson@example.org")
     contact.phone = "0510-77 12 12"
     contact.save_revision().publish()
-    assert task_names(queued_messages(broker)) == ["tasks.tasks.propagate_contact_change"]
+    assert task_names(queued_messages(broker)) == ["tasks.propagate_contact_change"]
     # On the scheduling worker's queue: the stamp follows the publish at once.
     assert task_names(queued_messages(broker, queues=[settings.SCHEDULE_QUEUE])) == [
-        "tasks.tasks.propagate_contact_change"
+        "tasks.propagate_contact_change"
     ]
