@@ -10,7 +10,7 @@ One run, with a real Celery worker and beat, Redis and PostgreSQL:
    `--window` seconds, published by our worker (ETA task + beat sweep), as
    many processes as `make run` starts (a scheduling worker, `--concurrency
    2`, a background worker at lower priority, one beat) and a gunicorn web
-   server as the compose file runs it.
+   server as the compose file runs it (all four from cms/stack.py).
    Lateness = first_published_at - scheduled time. Where the visitor is:
    from each page's time, the bench asks the web server for it every 20 ms;
    `served_*` is the time from the scheduled time to the first 200.
@@ -41,41 +41,32 @@ on the same machine (`load_avg_*` says how busy it was).
 """
 
 import argparse
-import json
 import math
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
+from lib import report, services
+from lib.report import percentile, r3, say, spread
+from lib.services import flush_redis, queue_length
+from lib.stack import Stack, manage, served, worker_totals
+
 # Stock Wagtail runs its background work (django-tasks) immediately.
 STOCK_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MANAGE = str(BASE_DIR / "manage.py")
-PYTHON = sys.executable
 OWNER_EMAIL = "bench@example.org"
 PUBLISH_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
-
-STARTED = time.monotonic()
 HEADLINE = (
     "pages", "published", "duplicate_publishes", "early", "p50_s", "p99_s", "max_s",
     "served", "served_p50_s", "served_p99_s", "served_max_s",
     "stock_cron_p50_s", "stock_cron_max_s", "burst", "burst_all_live_s", "stock_burst_s",
     "publish_queries", "per_publish_ms_inprocess", "stock_per_publish_ms_inprocess",
 )  # fmt: skip
-
-
-def say(message):
-    print(f"[{time.monotonic() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv=None):
@@ -105,167 +96,302 @@ def parse_args(argv=None):
     return args
 
 
-# Numbers
+# The run
 
 
-def percentile(values, q):
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100
-    low = math.floor(k)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+@dataclass
+class Bench:
+    """What the phases share: the arguments, the environment, the figures so
+    far (`result`, the JSON line), the pages of each phase, and what
+    scheduling one page cost, measured as the phases go."""
+
+    args: argparse.Namespace
+    env: dict
+    tmp: Path
+    result: dict
+    ids: dict = field(default_factory=dict)
+    warmup_s_per_page: float = 0.0  # nothing else running
+    busy_s_per_page: float = 0.0  # our stack running (ours, spread)
+    idle_s_per_page: float = 0.0  # our stack stopped (the in-process samples)
+
+    @property
+    def broker(self):
+        return self.env["REDIS_URL"]
+
+    @property
+    def stock_s_per_page(self):
+        return max(self.warmup_s_per_page, self.idle_s_per_page)
 
 
-def r3(value):
-    return None if value is None else round(value, 3)
-
-
-# Outside Django: the database server, Redis, subprocesses
-
-
-def with_db(url, name):
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def redis_with_db(url, db):
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
-
-
-def recreate_database(server_url, name, drop_only=False):
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(with_db(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def flush_redis(*urls):
-    import redis
-
-    for url in urls:
-        client = redis.Redis.from_url(url)
-        client.flushdb()
-        client.close()
-
-
-def queue_length(url, queue="celery"):
-    import redis
-
-    client = redis.Redis.from_url(url)
+def run(args, tmp, env, result):
+    """The phases, in order; each adds its figures to `result`."""
+    bench = Bench(args, env, tmp, result)
+    set_up_django(bench)
+    create_content(bench)
+    stack = Stack(env, tmp, args.web_port, web_workers=2, concurrency=args.concurrency)
     try:
-        return client.llen(queue)
+        start_stack(stack)
+        ours_spread(bench, stack)
+        ours_burst(bench, stack)
+        count_worker_tasks(bench)
     finally:
-        client.close()
+        stack.stop()
+        say("worker and beat stopped")
+    check_ours(bench, stack)
+    measure_in_process(bench)
+    stock_burst(bench)
+    stock_spread(bench)
 
 
-def stock_env(env):
-    """Stock Wagtail's configuration: its background work inside the publish."""
-    return {**env, "WAGTAIL_TASKS_BACKEND": "immediate"}
+def set_up_django(bench):
+    """Django in this process, its loggers quiet; the configuration measured."""
+    import django
 
+    django.setup()
 
-def manage(env, *args, timeout=600):
-    """Run a management command; return its wall time in seconds."""
-    started = time.monotonic()
-    result = subprocess.run(
-        [PYTHON, MANAGE, *args],
-        env=env,
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+    import logging
+
+    from django.conf import settings
+
+    # Wagtail logs each scheduled page at INFO: thousands of lines.
+    for name in ("wagtail", "tasks", "intl_pages"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    args = bench.args
+    bench.result.update(
+        pages=args.pages,
+        burst=args.burst,
+        window_s=args.window,
+        concurrency=args.concurrency,
+        settings=args.settings,
+        schedule_horizon_s=settings.SCHEDULE_HORIZON_SECONDS,
+        schedule_sweep_s=settings.SCHEDULE_SWEEP_SECONDS,
+        schedule_grace_s=settings.SCHEDULE_GRACE_SECONDS,
     )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
-            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        )
-    return time.monotonic() - started
 
 
-class Stack:
-    """The Celery worker and beat that `make run` starts, with their logs."""
+def create_content(bench):
+    """The demo content and every phase's pages, not live; what scheduling a
+    page costs (warm-up pages, far beyond the horizon: nothing is queued for
+    them). Nothing queued so far is part of the measure: Redis is flushed."""
+    from django.utils import timezone
 
-    def __init__(self, env, tmp, concurrency, web_port):
-        self.env = env
-        self.tmp = tmp
-        self.concurrency = concurrency
-        self.web_port = web_port
-        self.processes = {}
-        self.logs = {}
+    from intl_pages.demo import load_demo
 
-    def start(self):
-        commands = {
-            # The web server of the compose file, where the visitor is.
-            "web": [
-                PYTHON, "-m", "gunicorn", "cms.wsgi:application",
-                "--bind", f"127.0.0.1:{self.web_port}", "--workers", "2",
-            ],
-            # The two workers of `make run` (cms/management/commands/runstack.py).
-            "worker": [
-                PYTHON, "-m", "celery", "-A", "cms", "worker", "--loglevel", "INFO",
-                "--queues", "schedule",
-                "--concurrency", str(self.concurrency), "--hostname", "bench-schedule@%h",
-            ],
-            "background": [
-                "nice", "-n", "10",
-                PYTHON, "-m", "celery", "-A", "cms", "worker", "--loglevel", "INFO",
-                "--queues", "celery", "--concurrency", "1", "--hostname", "bench-background@%h",
-            ],
-            "beat": [
-                PYTHON, "-m", "celery", "-A", "cms", "beat", "--loglevel", "INFO",
-                "--schedule", str(self.tmp / "celerybeat-schedule"),
-            ],
-        }  # fmt: skip
-        for name, command in commands.items():
-            log_path = self.tmp / f"{name}.log"
-            self.logs[name] = log_path
-            with open(log_path, "ab") as log_file:
-                # A session of its own: a Ctrl-C on the terminal reaches the
-                # bench only, which then stops these in order.
-                self.processes[name] = subprocess.Popen(
-                    command,
-                    env=self.env,
-                    cwd=BASE_DIR,
-                    stdout=log_file,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+    n, m, k = bench.args.pages, bench.args.burst, bench.args.sample
+    home = load_demo()
+    started = time.monotonic()
+    bench.ids = {
+        "warmup": create_pages(home, "warmup", 5),
+        "ours_spread": create_pages(home, "ours-spread", n),
+        "ours_burst": create_pages(home, "ours-burst", m),
+        "sample_ours": create_pages(home, "sample-ours", k),
+        "sample_stock": create_pages(home, "sample-stock", k),
+        "stock_burst": create_pages(home, "stock-burst", m),
+        "stock_spread": create_pages(home, "stock-spread", n),
+    }
+    bench.result["create_pages_s"] = r3(time.monotonic() - started)
+    say(f"created {sum(map(len, bench.ids.values()))} pages in "
+        f"{bench.result['create_pages_s']} s")  # fmt: skip
 
-    def check_alive(self):
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited ({process.returncode}):\n{self.tail(name)}")
+    warmup = bench.ids["warmup"]
+    took, _, _ = schedule(warmup, [timezone.now() + timedelta(days=1)] * len(warmup))
+    bench.warmup_s_per_page = took / len(warmup)
+    say(f"warm-up: scheduling costs {bench.warmup_s_per_page * 1000:.1f} ms a page")
+    flush_redis(bench.env["REDIS_URL"], bench.env["CACHE_REDIS_URL"])
 
-    def tail(self, name, lines=40):
-        try:
-            return "\n".join(self.logs[name].read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
-    def stop(self, timeout=30):
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for name, process in self.processes.items():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                say(f"{name} did not stop in {timeout} s: killing its process group")
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)  # the group we started
-                except ProcessLookupError:
-                    pass
-                process.wait(timeout=10)
-        self.processes = {}
+def start_stack(stack):
+    """Our stack as `make run` and the compose file start it (cms/stack.py)."""
+    from cms.celery import app
+
+    stack.start()
+    workers = stack.wait_for_workers(app, count=2)  # scheduling and background
+    stack.wait_for_web("/")
+    say(f"worker answers: {workers}; beat and web server started")
+
+
+def ours_spread(bench, stack):
+    """Pages due at distinct instants over the window, published by our
+    stack: lateness in the database, and as a visitor is served each page."""
+    from django.utils import timezone
+
+    from intl_pages.models import InternationalPage
+
+    args, result, ids = bench.args, bench.result, bench.ids["ours_spread"]
+    n = len(ids)
+    pages = InternationalPage.objects.filter(pk__in=ids)
+    urls = {page.pk: stack.web_url + page.get_url() for page in pages}
+    # The worker shares the CPUs while we schedule: twice the warm-up cost.
+    start = timezone.now() + timedelta(seconds=max(args.lead, 2 * bench.warmup_s_per_page * n + 1))
+    due = spread_times(ids, start, args.window)
+    took, _, after_due = schedule(ids, [due[pk] for pk in ids])
+    result["scheduled_after_due"] = after_due
+    result["schedule_ms_per_page"] = r3(took / n * 1000)
+    bench.busy_s_per_page = max(bench.warmup_s_per_page, took / n)
+    say(f"ours spread: scheduled {n} pages in {took:.1f} s; window opens in "
+        f"{(start - timezone.now()).total_seconds():.1f} s")  # fmt: skip
+    assert all(served(urls[pk]) == 404 for pk in ids[:3]), "served early"
+
+    watch = watch_served(urls, due)
+    window_end = start + timedelta(seconds=args.window)
+    live = wait_until_live(ids, time.monotonic() + seconds_until(window_end) + 60, stack)
+    late = lateness(ids, due)
+    seen = [s for s in watch.result().values() if s is not None]
+    result.update(published=live, early=sum(1 for s in late if s < 0), **spread(late))
+    result.update(served=len(seen), **spread(seen, "served_"))
+    say(f"ours spread: {live}/{n} live, p50 {result['p50_s']} s, max {result['max_s']} s; "
+        f"served to a visitor {len(seen)}/{n}, p99 {result['served_p99_s']} s, "
+        f"max {result['served_max_s']} s")  # fmt: skip
+
+
+def ours_burst(bench, stack):
+    """`--burst` pages due at one instant T, published by our stack: how long
+    from T until the last is live, and how the broker's queue drains."""
+    from django.utils import timezone
+
+    result, ids = bench.result, bench.ids["ours_burst"]
+    m = len(ids)
+    instant = burst_instant(bench.busy_s_per_page, m)
+    took, _, after_due = schedule(ids, [instant] * m, "ours burst", bench.broker)
+    result["burst_schedule_s"] = r3(took)
+    result["scheduled_after_due"] += after_due
+    assert timezone.now() < instant, "scheduling the burst ran past its instant"
+    say(f"ours burst: scheduled {m} pages in {took:.1f} s ({took / m * 1000:.1f} ms a "
+        f"page); due in {seconds_until(instant):.1f} s")  # fmt: skip
+
+    sleep_until(instant)
+    result["burst_queue_at_due"] = queue_length(bench.broker)
+    live, progress = wait_for_burst(ids, stack, bench.broker)
+    result["burst_queue_when_live"] = progress[-1][2]
+    late = lateness(ids, dict.fromkeys(ids, instant))
+    result.update(
+        burst_published=live,
+        burst_first_live_s=r3(min(late, default=None)),
+        burst_p50_s=r3(percentile(late, 50)),
+        burst_all_live_s=r3(max(late, default=None)),
+    )
+    firsts = first_publishes(ids)
+    if len(firsts) > 1:
+        result["burst_ms_per_page"] = ms_per_page(firsts)
+    result["early"] += sum(1 for s in late if s < 0)
+    say(f"ours burst: {live}/{m} live, last {result['burst_all_live_s']} s after T; "
+        f"progress (s, live, queued): {progress[:: max(1, len(progress) // 12)]}")  # fmt: skip
+
+
+def wait_for_burst(ids, stack, broker):
+    """Until every page of a burst that just fell due is live: (pages live,
+    progress as (seconds after T, pages live, messages waiting in the broker))."""
+    progress = []
+    t0 = time.monotonic()
+
+    def note(live):
+        progress.append((round(time.monotonic() - t0, 1), live, queue_length(broker)))
+
+    deadline = time.monotonic() + max(180, 0.3 * len(ids))
+    return wait_until_live(ids, deadline, stack, on_tick=note), progress
+
+
+def count_worker_tasks(bench):
+    """Let beat's next sweep run once over an empty schedule, then count the
+    tasks the workers ran."""
+    from django.conf import settings
+
+    from cms.celery import app
+
+    time.sleep(settings.SCHEDULE_SWEEP_SECONDS + 1)
+    totals = worker_totals(app)
+    bench.result["worker_tasks"] = totals
+    say(f"worker ran: {totals}")
+
+
+def check_ours(bench, stack):
+    """Errors and deadlocks in the workers' logs; pages published twice."""
+    problems = [stack.log_problems(name) for name in ("worker", "background")]
+    bench.result["worker_log_errors"] = sum(errors or 0 for errors, _ in problems)
+    bench.result["worker_deadlocks"] = sum(deadlocks or 0 for _, deadlocks in problems)
+    ours = bench.ids["ours_spread"] + bench.ids["ours_burst"]
+    bench.result["duplicate_publishes"] = duplicates(ours)
+
+
+def measure_in_process(bench):
+    """The worker and beat are stopped, so nothing else publishes these
+    pages. In this process: the SQL, wall and CPU time of one scheduled
+    publish through our function and through the stock command's loop; how
+    many messages one publish queues, and what the follow-up work they ask a
+    worker for costs."""
+    go_live_at, ours_revisions, stock_revisions = schedule_samples(bench)
+    queued_before = queue_length(bench.broker)
+    ours = measure_publishes(partial(publish_ours, go_live_at=go_live_at), ours_revisions)
+    queued = queue_length(bench.broker) - queued_before
+    stock = measure_stock(stock_revisions)
+    bench.result.update(
+        publish_queries=ours.queries,
+        per_publish_ms_inprocess=ours.wall_ms,
+        per_publish_cpu_ms_inprocess=ours.cpu_ms,
+        stock_publish_queries=stock.queries,
+        stock_per_publish_ms_inprocess=stock.wall_ms,
+        stock_per_publish_cpu_ms_inprocess=stock.cpu_ms,
+        followups_per_publish=r3(queued / len(ours_revisions)),
+        followup_ms_inprocess=measure_followups(bench.ids["sample_ours"]),
+    )
+    say(f"one scheduled publish, ours: {ours.queries} queries, {ours.wall_ms} ms: "
+        f"{dict(ours.kinds)}")  # fmt: skip
+    say(f"one scheduled publish, stock: {stock.queries} queries, {stock.wall_ms} ms: "
+        f"{dict(stock.kinds)}")  # fmt: skip
+
+
+def stock_burst(bench):
+    """As many pages due at one instant, then one run of `manage.py
+    publish_scheduled` just after it. No worker runs: the instant need only
+    leave time to schedule them all."""
+    from django.utils import timezone
+
+    result, ids = bench.result, bench.ids["stock_burst"]
+    m = len(ids)
+    instant = timezone.now() + timedelta(seconds=max(10, 1.5 * bench.stock_s_per_page * m + 5))
+    took, _, _ = schedule(ids, [instant] * m)
+    assert timezone.now() < instant, "scheduling the stock burst ran past its instant"
+    say(f"stock burst: scheduled {m} pages in {took:.1f} s; due in "
+        f"{seconds_until(instant):.1f} s")  # fmt: skip
+
+    sleep_until(instant + timedelta(milliseconds=50))
+    launched = timezone.now()
+    command_s = manage(stock_env(bench.env), "publish_scheduled")
+    firsts = first_publishes(ids)
+    result.update(
+        stock_burst_published=sum(1 for live, _ in publish_state(ids).values() if live),
+        stock_burst_s=r3((max(firsts) - instant).total_seconds()) if firsts else None,
+        stock_burst_command_s=r3(command_s),
+        stock_burst_startup_s=r3((min(firsts) - launched).total_seconds()) if firsts else None,
+    )
+    if len(firsts) > 1:
+        result["stock_burst_ms_per_page"] = ms_per_page(firsts)
+    say(f"stock burst: {result['stock_burst_published']}/{m} live, last "
+        f"{result['stock_burst_s']} s after T (command {command_s:.1f} s)")  # fmt: skip
+
+
+def stock_spread(bench):
+    """As many pages as ours spread, published only by `manage.py
+    publish_scheduled` at every whole minute, as cron runs it."""
+    from django.utils import timezone
+
+    args, result, ids = bench.args, bench.result, bench.ids["stock_spread"]
+    lead = max(args.lead, 2 * bench.stock_s_per_page * len(ids) + 1)
+    start = timezone.now() + timedelta(seconds=lead)
+    due = spread_times(ids, start, args.window)
+    _, _, after_due = schedule(ids, [due[pk] for pk in ids])
+    # A page scheduled after its time is published at once, flattering stock.
+    result["stock_scheduled_after_due"] = after_due
+    window_end = start + timedelta(seconds=args.window)
+    runs = run_cron(bench.env, ids, window_end.timestamp() + 125)
+    late = lateness(ids, due)
+    result.update(
+        stock_published=len(late),
+        stock_early=sum(1 for s in late if s < 0),
+        **spread(late, "stock_cron_"),
+        stock_cron_runs=len(runs),
+    )
+    result["stock_duplicate_publishes"] = duplicates(ids + bench.ids["stock_burst"])
 
 
 # Inside Django (after django.setup())
@@ -378,27 +504,6 @@ def lateness(page_ids, due):
     ]
 
 
-def served(url):
-    """The HTTP status of `url` (the bench's own web server, http://127.0.0.1)
-    as a visitor behind the TLS proxy gets it."""
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def wait_until_served(url, deadline):
-    while served(url) is None:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the web server does not answer at {url}")
-        time.sleep(0.2)
-
-
 def watch_served(urls, due, every=0.02, give_up_s=60.0):
     """From each page's scheduled time, ask for it as a visitor does, every
     `every` seconds, until it is served (200). Returns {page id: seconds from
@@ -452,24 +557,6 @@ def sleep_until(moment):
         time.sleep(min(left, 1.0))
 
 
-def ping_worker(app, deadline, stack):
-    while time.monotonic() < deadline:
-        stack.check_alive()
-        replies = app.control.ping(timeout=1.0) or []
-        if len(replies) >= 2:  # the scheduling and the background worker
-            return [name for reply in replies for name in reply]
-    raise RuntimeError(f"the worker did not answer a ping:\n{stack.tail('worker')}")
-
-
-def worker_totals(app):
-    """Tasks run so far by the worker(s), by name (from `celery inspect stats`)."""
-    stats = app.control.inspect(timeout=3.0).stats() or {}
-    totals = Counter()
-    for worker in stats.values():
-        totals.update(worker.get("total", {}))
-    return dict(totals)
-
-
 def query_kinds(queries):
     kinds = Counter()
     for query in queries:
@@ -487,109 +574,9 @@ def query_kinds(queries):
     return kinds
 
 
-def measure_in_process(page_ids_ours, page_ids_stock, queue_url):
-    """Time and count the SQL of one scheduled publish, in this process, for
-    our function and for the stock command's loop; count the messages one
-    publish queues, and time the follow-up work they ask a worker for. The
-    worker and beat are stopped: nothing else publishes these pages."""
-    # Connects django-tasks' receiver that rebuilds its backends when
-    # override_settings(TASKS=...) changes them (the app is not installed).
-    import django_tasks.signals  # noqa: F401
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, override_settings
-    from django.utils import timezone
-    from wagtail.models import Revision
-
-    from tasks import scheduling
-
-    count = len(page_ids_ours) + len(page_ids_stock)
-    go_live_at = timezone.now() + timedelta(seconds=2 + 0.2 * count)
-    took_ours, ours_revs, _ = schedule(page_ids_ours, [go_live_at] * len(page_ids_ours))
-    took_stock, stock_revs, _ = schedule(page_ids_stock, [go_live_at] * len(page_ids_stock))
-    assert timezone.now() < go_live_at, "scheduling the samples ran past their time"
-    sleep_until(go_live_at + timedelta(milliseconds=50))
-
-    def measure(publish, items):
-        """Median wall and CPU ms, most queries, and the kinds of the last."""
-        wall, cpu, queries, kinds = [], [], [], Counter()
-        for item in items:
-            started, started_cpu = time.perf_counter(), time.process_time()
-            with CaptureQueriesContext(connection) as captured:
-                publish(item)
-            wall.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-            queries.append(len(captured.captured_queries))
-            kinds = query_kinds(captured.captured_queries)
-        return r3(percentile(wall, 50)), r3(percentile(cpu, 50)), max(queries), kinds
-
-    def ours(revision_id):
-        outcome = scheduling.publish_scheduled_revision(revision_id, scheduling.as_iso(go_live_at))
-        assert outcome.status == scheduling.PUBLISHED, outcome
-
-    def stock(revision):
-        revision.publish(log_action="wagtail.publish.scheduled")
-
-    queued_before = queue_length(queue_url)
-    ours_ms, ours_cpu, ours_queries, ours_kinds = measure(ours, list(ours_revs.values()))
-    queued = queue_length(queue_url) - queued_before
-    # publish_scheduled's own loop, over these revisions only.
-    revisions = Revision.objects.filter(
-        pk__in=list(stock_revs.values()), approved_go_live_at__lt=timezone.now()
-    ).order_by("approved_go_live_at")
-    # Stock Wagtail as it comes: its background work (reference and search
-    # index) runs immediately, inside the publish.
-    with override_settings(TASKS=STOCK_TASKS):
-        stock_ms, stock_cpu, stock_queries, stock_kinds = measure(stock, list(revisions))
-    measured = {
-        "publish_queries": ours_queries,
-        "per_publish_ms_inprocess": ours_ms,
-        "per_publish_cpu_ms_inprocess": ours_cpu,
-        "stock_publish_queries": stock_queries,
-        "stock_per_publish_ms_inprocess": stock_ms,
-        "stock_per_publish_cpu_ms_inprocess": stock_cpu,
-        "followups_per_publish": r3(queued / len(ours_revs)),
-        "followup_ms_inprocess": measure_followups(page_ids_ours),
-    }
-    return measured, ours_kinds, stock_kinds, (took_ours + took_stock) / count
-
-
-def measure_followups(page_ids):
-    """Median ms, in this process, of the work a publish queues for the
-    worker: Wagtail's reference-index and search-index updates (django-tasks
-    routed to Celery), and the reconciling sweep's recompute of one page's
-    "Senast uppdaterad" (twice: the second finds nothing to move)."""
-    from tasks.stamps import recompute_page_stamp
-    from tasks.tasks import run_django_task
-
-    def reference_index(pk):
-        run_django_task(
-            "wagtail.tasks.update_reference_index_task",
-            ["intl_pages", "internationalpage", str(pk)],
-            {},
-        )
-
-    def search_index(pk):
-        run_django_task(
-            "modelsearch.tasks.insert_or_update_object_task",
-            ["intl_pages", "internationalpage", str(pk)],
-            {},
-        )
-
-    timings = {}
-    work = [
-        ("reference_index", reference_index),
-        ("search_index", search_index),
-        ("page_stamp", recompute_page_stamp),
-        ("page_stamp_repeat", recompute_page_stamp),
-    ]
-    for name, function in work:
-        elapsed = []
-        for pk in page_ids:
-            started = time.perf_counter()
-            function(pk)
-            elapsed.append((time.perf_counter() - started) * 1000)
-        timings[name] = r3(percentile(elapsed, 50))
-    return timings
+def stock_env(env):
+    """Stock Wagtail's configuration: its background work inside the publish."""
+    return {**env, "WAGTAIL_TASKS_BACKEND": "immediate"}
 
 
 def run_cron(env, page_ids, deadline_wall):
@@ -621,295 +608,174 @@ def burst_instant(per_page_s, count):
     return timezone.now() + timedelta(seconds=ahead)
 
 
-def worker_log_problems(path):
-    """(ERROR lines, deadlocks) in a worker log."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return None, None
-    errors = sum(1 for line in text.splitlines() if "ERROR/" in line)
-    return errors, text.count("DeadlockDetected")
-
-
-# The run
-
-
-def run(args, tmp, env, result):
-    import django
-
-    django.setup()
-
-    import logging
-
-    from django.conf import settings
+def seconds_until(moment):
     from django.utils import timezone
 
-    from cms.celery import app
-    from intl_pages.demo import load_demo
+    return (moment - timezone.now()).total_seconds()
 
-    # Wagtail logs each scheduled page at INFO: thousands of lines.
-    for name in ("wagtail", "tasks", "intl_pages"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
-    n, m, k = args.pages, args.burst, args.sample
-    result.update(
-        pages=n,
-        burst=m,
-        window_s=args.window,
-        concurrency=args.concurrency,
-        settings=args.settings,
-        schedule_horizon_s=settings.SCHEDULE_HORIZON_SECONDS,
-        schedule_sweep_s=settings.SCHEDULE_SWEEP_SECONDS,
-        schedule_grace_s=settings.SCHEDULE_GRACE_SECONDS,
-    )
+def first_publishes(page_ids):
+    """The first_published_at of each of the pages published so far."""
+    return [first for _live, first in publish_state(page_ids).values() if first is not None]
 
-    # Set-up: content
-    home = load_demo()
-    started = time.monotonic()
-    ids = {
-        "warmup": create_pages(home, "warmup", 5),
-        "ours_spread": create_pages(home, "ours-spread", n),
-        "ours_burst": create_pages(home, "ours-burst", m),
-        "sample_ours": create_pages(home, "sample-ours", k),
-        "sample_stock": create_pages(home, "sample-stock", k),
-        "stock_burst": create_pages(home, "stock-burst", m),
-        "stock_spread": create_pages(home, "stock-spread", n),
-    }
-    result["create_pages_s"] = r3(time.monotonic() - started)
-    say(f"created {sum(map(len, ids.values()))} pages in {result['create_pages_s']} s")
 
-    # Scheduling cost, far beyond the horizon (nothing is queued for these).
-    far = timezone.now() + timedelta(days=1)
-    took, _, _ = schedule(ids["warmup"], [far] * len(ids["warmup"]))
-    per_page_s = took / len(ids["warmup"])
-    say(f"warm-up: scheduling costs {per_page_s * 1000:.1f} ms a page")
+def ms_per_page(firsts):
+    """Milliseconds between one first publish and the next, on average."""
+    span = (max(firsts) - min(firsts)).total_seconds()
+    return r3(span / (len(firsts) - 1) * 1000)
 
-    # Nothing queued so far is part of the measure.
-    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
 
-    # Where a visitor asks for each spread page.
+def duplicates(page_ids):
+    """How many of the pages were published more than once."""
+    return sum(1 for count in publish_counts(page_ids).values() if count > 1)
+
+
+# In-process measures
+
+
+@dataclass
+class Publishes:
+    wall_ms: float  # median
+    cpu_ms: float  # median
+    queries: int  # the most of any one publish
+    kinds: Counter  # the last publish's queries, by statement and table
+
+
+def schedule_samples(bench):
+    """The sample pages, ours and stock, all due at one instant a little
+    ahead; sleeps until it has passed. Returns (the instant, our revision
+    ids, stock's)."""
+    from django.utils import timezone
+
+    ours, stock = bench.ids["sample_ours"], bench.ids["sample_stock"]
+    count = len(ours) + len(stock)
+    go_live_at = timezone.now() + timedelta(seconds=2 + 0.2 * count)
+    took_ours, ours_revisions, _ = schedule(ours, [go_live_at] * len(ours))
+    took_stock, stock_revisions, _ = schedule(stock, [go_live_at] * len(stock))
+    assert timezone.now() < go_live_at, "scheduling the samples ran past their time"
+    bench.idle_s_per_page = (took_ours + took_stock) / count
+    sleep_until(go_live_at + timedelta(milliseconds=50))
+    return go_live_at, list(ours_revisions.values()), list(stock_revisions.values())
+
+
+def measure_publishes(publish, items):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wall, cpu, queries, kinds = [], [], [], Counter()
+    for item in items:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as captured:
+            publish(item)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        queries.append(len(captured.captured_queries))
+        kinds = query_kinds(captured.captured_queries)
+    return Publishes(r3(percentile(wall, 50)), r3(percentile(cpu, 50)), max(queries), kinds)
+
+
+def publish_ours(revision_id, go_live_at):
+    """What our scheduling worker does with one due revision."""
+    from tasks import scheduling
+
+    outcome = scheduling.publish_scheduled_revision(revision_id, scheduling.as_iso(go_live_at))
+    assert outcome.status == scheduling.PUBLISHED, outcome
+
+
+def measure_stock(revision_ids):
+    """`publish_scheduled`'s own loop, over these revisions only, with stock
+    Wagtail's background work (reference and search index) immediate,
+    inside the publish, as it comes."""
+    # Connects django-tasks' receiver that rebuilds its backends when
+    # override_settings(TASKS=...) changes them (the app is not installed).
+    import django_tasks.signals  # noqa: F401
+    from django.test.utils import override_settings
+    from django.utils import timezone
+    from wagtail.models import Revision
+
+    revisions = Revision.objects.filter(
+        pk__in=revision_ids, approved_go_live_at__lt=timezone.now()
+    ).order_by("approved_go_live_at")
+    with override_settings(TASKS=STOCK_TASKS):
+        return measure_publishes(
+            lambda revision: revision.publish(log_action="wagtail.publish.scheduled"),
+            list(revisions),
+        )
+
+
+def measure_followups(page_ids):
+    """Median ms, in this process, of the work a publish queues for the
+    worker: Wagtail's reference-index and search-index updates (django-tasks
+    routed to Celery), and the reconciling sweep's recompute of one page's
+    "Senast uppdaterad" (twice: the second finds nothing to move), the live
+    page fetched first."""
     from intl_pages.models import InternationalPage
+    from intl_pages.stamps import recompute_page_stamp
+    from tasks.wagtail_work import run_wagtail_task
 
-    web = f"http://127.0.0.1:{args.web_port}"
-    urls = {
-        page.pk: web + page.get_url()
-        for page in InternationalPage.objects.filter(pk__in=ids["ours_spread"])
+    def wagtail_task(path):
+        return lambda pk: run_wagtail_task(path, ["intl_pages", "internationalpage", str(pk)], {})
+
+    def page_stamp(pk):
+        recompute_page_stamp(InternationalPage.objects.live().get(pk=pk))
+
+    work = {
+        "reference_index": wagtail_task("wagtail.tasks.update_reference_index_task"),
+        "search_index": wagtail_task("modelsearch.tasks.insert_or_update_object_task"),
+        "page_stamp": page_stamp,
+        "page_stamp_repeat": page_stamp,
     }
+    return {name: report.median_ms(function, page_ids) for name, function in work.items()}
 
-    # Our stack
-    stack = Stack(env, tmp, args.concurrency, args.web_port)
+
+# Outside Django
+
+
+def set_up_services(args, env, result):
+    """A PostgreSQL database of its own (dropped, created, migrated), Redis
+    databases of its own (flushed), the static files the web server serves."""
+    services.recreate_database(args.pg, args.db_name)
+    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
+    result["migrate_s"] = r3(manage(env, "migrate", "--noinput"))
+    say(f"migrated {args.db_name} in {result['migrate_s']} s")
+    manage(env, "collectstatic", "--noinput")
+
+
+def clean_up(args, env, tmp, keep_logs):
     try:
-        stack.start()
-        workers = ping_worker(app, time.monotonic() + 90, stack)
-        wait_until_served(web + "/", time.monotonic() + 60)
-        say(f"worker answers: {workers}; beat and web server started")
+        from django.db import connections
 
-        # Ours, spread
-        # The worker shares the CPUs while we schedule: twice the warm-up cost.
-        lead = max(args.lead, 2 * per_page_s * n + 1.0)
-        start = timezone.now() + timedelta(seconds=lead)
-        due = spread_times(ids["ours_spread"], start, args.window)
-        took, _, after_due = schedule(ids["ours_spread"], [due[pk] for pk in ids["ours_spread"]])
-        result["scheduled_after_due"] = after_due
-        result["schedule_ms_per_page"] = r3(took / n * 1000)
-        busy_per_page_s = max(per_page_s, took / n)
-        say(f"ours spread: scheduled {n} pages in {took:.1f} s; window opens in "
-            f"{(start - timezone.now()).total_seconds():.1f} s")  # fmt: skip
-        assert all(served(urls[pk]) == 404 for pk in ids["ours_spread"][:3]), "served early"
-        watch = watch_served(urls, due)
-        window_end = start + timedelta(seconds=args.window)
-        deadline = time.monotonic() + (window_end - timezone.now()).total_seconds() + 60
-        live = wait_until_live(ids["ours_spread"], deadline, stack)
-        late = lateness(ids["ours_spread"], due)
-        seen = [s for s in watch.result().values() if s is not None]
-        result.update(
-            published=live,
-            early=sum(1 for s in late if s < 0),
-            p50_s=r3(percentile(late, 50)),
-            p99_s=r3(percentile(late, 99)),
-            max_s=r3(max(late, default=None)),
-            served=len(seen),
-            served_p50_s=r3(percentile(seen, 50)),
-            served_p99_s=r3(percentile(seen, 99)),
-            served_max_s=r3(max(seen, default=None)),
-        )
-        say(f"ours spread: {live}/{n} live, p50 {result['p50_s']} s, max {result['max_s']} s; "
-            f"served to a visitor {len(seen)}/{n}, p99 {result['served_p99_s']} s, "
-            f"max {result['served_max_s']} s")  # fmt: skip
-
-        # Ours, burst
-        instant = burst_instant(busy_per_page_s, m)
-        burst_due = dict.fromkeys(ids["ours_burst"], instant)
-        took, _, after_due = schedule(
-            ids["ours_burst"], [instant] * m, "ours burst", env["REDIS_URL"]
-        )
-        result["burst_schedule_s"] = r3(took)
-        result["scheduled_after_due"] += after_due
-        assert timezone.now() < instant, "scheduling the burst ran past its instant"
-        say(f"ours burst: scheduled {m} pages in {took:.1f} s ({took / m * 1000:.1f} ms a "
-            f"page); due in {(instant - timezone.now()).total_seconds():.1f} s")  # fmt: skip
-        sleep_until(instant)
-        result["burst_queue_at_due"] = queue_length(env["REDIS_URL"])
-        progress = []
-        t0 = time.monotonic()
-
-        def note(live):
-            # (seconds after T, pages live, messages waiting in the broker)
-            elapsed = round(time.monotonic() - t0, 1)
-            progress.append((elapsed, live, queue_length(env["REDIS_URL"])))
-
-        deadline = time.monotonic() + max(180, 0.3 * m)
-        live = wait_until_live(ids["ours_burst"], deadline, stack, on_tick=note)
-        result["burst_queue_when_live"] = progress[-1][2]
-        state = publish_state(ids["ours_burst"])
-        firsts = [first for _live, first in state.values() if first is not None]
-        late_burst = lateness(ids["ours_burst"], burst_due)
-        result.update(
-            burst_published=live,
-            burst_first_live_s=r3(min(late_burst, default=None)),
-            burst_p50_s=r3(percentile(late_burst, 50)),
-            burst_all_live_s=r3(max(late_burst, default=None)),
-        )
-        if len(firsts) > 1:
-            span = (max(firsts) - min(firsts)).total_seconds()
-            result["burst_ms_per_page"] = r3(span / (len(firsts) - 1) * 1000)
-        result["early"] += sum(1 for s in late_burst if s < 0)
-        say(f"ours burst: {live}/{m} live, last {result['burst_all_live_s']} s after T; "
-            f"progress (s, live, queued): {progress[:: max(1, len(progress) // 12)]}")  # fmt: skip
-        # Let beat's next sweep run once over an empty schedule, then count.
-        time.sleep(settings.SCHEDULE_SWEEP_SECONDS + 1)
-        totals = worker_totals(app)
-        result["worker_tasks"] = totals
-        say(f"worker ran: {totals}")
-    finally:
-        stack.stop()
-        say("worker and beat stopped")
-    problems = [worker_log_problems(stack.logs[name]) for name in ("worker", "background")]
-    result["worker_log_errors"] = sum(errors or 0 for errors, _ in problems)
-    result["worker_deadlocks"] = sum(deadlocks or 0 for _, deadlocks in problems)
-
-    ours_ids = ids["ours_spread"] + ids["ours_burst"]
-    counts = publish_counts(ours_ids)
-    result["duplicate_publishes"] = sum(1 for c in counts.values() if c > 1)
-
-    # In-process cost of one publish, ours and stock.
-    measured, ours_kinds, stock_kinds, idle_per_page_s = measure_in_process(
-        ids["sample_ours"], ids["sample_stock"], env["REDIS_URL"]
-    )
-    result.update(measured)
-    say(f"one scheduled publish, ours: {measured['publish_queries']} queries, "
-        f"{measured['per_publish_ms_inprocess']} ms: {dict(ours_kinds)}")  # fmt: skip
-    say(f"one scheduled publish, stock: {measured['stock_publish_queries']} queries, "
-        f"{measured['stock_per_publish_ms_inprocess']} ms: {dict(stock_kinds)}")  # fmt: skip
-
-    # Stock, burst: one run of the command just after the instant. No worker
-    # runs: the instant need only leave time to schedule them all.
-    ahead = max(10.0, 1.5 * max(per_page_s, idle_per_page_s) * m + 5.0)
-    instant = timezone.now() + timedelta(seconds=ahead)
-    took, _, after_due = schedule(ids["stock_burst"], [instant] * m)
-    assert timezone.now() < instant, "scheduling the stock burst ran past its instant"
-    say(f"stock burst: scheduled {m} pages in {took:.1f} s; due in "
-        f"{(instant - timezone.now()).total_seconds():.1f} s")  # fmt: skip
-    sleep_until(instant + timedelta(milliseconds=50))
-    launched = timezone.now()
-    command_s = manage(stock_env(env), "publish_scheduled")
-    state = publish_state(ids["stock_burst"])
-    firsts = [first for _live, first in state.values() if first is not None]
-    result.update(
-        stock_burst_published=sum(1 for live, _ in state.values() if live),
-        stock_burst_s=r3((max(firsts) - instant).total_seconds()) if firsts else None,
-        stock_burst_command_s=r3(command_s),
-        stock_burst_startup_s=r3((min(firsts) - launched).total_seconds()) if firsts else None,
-    )
-    if len(firsts) > 1:
-        span = (max(firsts) - min(firsts)).total_seconds()
-        result["stock_burst_ms_per_page"] = r3(span / (len(firsts) - 1) * 1000)
-    say(f"stock burst: {result['stock_burst_published']}/{m} live, last "
-        f"{result['stock_burst_s']} s after T (command {command_s:.1f} s)")  # fmt: skip
-
-    # Stock, spread: cron once a minute.
-    lead = max(args.lead, 2 * max(per_page_s, idle_per_page_s) * n + 1.0)
-    start = timezone.now() + timedelta(seconds=lead)
-    due = spread_times(ids["stock_spread"], start, args.window)
-    _, _, after_due = schedule(ids["stock_spread"], [due[pk] for pk in ids["stock_spread"]])
-    # A page scheduled after its time is published at once, flattering stock.
-    result["stock_scheduled_after_due"] = after_due
-    window_end = start + timedelta(seconds=args.window)
-    runs = run_cron(env, ids["stock_spread"], window_end.timestamp() + 125)
-    late = lateness(ids["stock_spread"], due)
-    result.update(
-        stock_published=len(late),
-        stock_early=sum(1 for s in late if s < 0),
-        stock_cron_p50_s=r3(percentile(late, 50)),
-        stock_cron_p99_s=r3(percentile(late, 99)),
-        stock_cron_max_s=r3(max(late, default=None)),
-        stock_cron_runs=len(runs),
-    )
-    counts = publish_counts(ids["stock_spread"] + ids["stock_burst"])
-    result["stock_duplicate_publishes"] = sum(1 for c in counts.values() if c > 1)
+        connections.close_all()
+    except Exception as error:  # Django may not be set up yet
+        say(f"closing connections: {error!r}")
+    if not args.keep_db:
+        services.recreate_database(args.pg, args.db_name, drop_only=True)
+    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
+    if keep_logs:
+        say(f"logs kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    redis_db = int(urlsplit(args.redis_url).path.strip("/") or 0)
-    env = dict(os.environ)
-    for name in ("CELERY_BROKER_URL", "CACHE_BACKEND", "EMAIL_HOST", "WAGTAILFRONTENDCACHE_URLS"):
-        env.pop(name, None)
     tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
-    env.update(
-        DJANGO_SETTINGS_MODULE=args.settings,
-        DATABASE_URL=with_db(args.pg, args.db_name),
-        REDIS_URL=args.redis_url,
-        CACHE_REDIS_URL=redis_with_db(args.redis_url, redis_db + 1),
-        SECRET_KEY=env.get("SECRET_KEY") or "bench-only-not-secret",
-        VAR_DIR=str(tmp / "var"),
-        STATIC_ROOT=str(tmp / "static"),
-        MEDIA_ROOT=str(tmp / "media"),
-        ALLOWED_HOSTS="127.0.0.1",
-        PYTHONUNBUFFERED="1",
-    )
-    # This process queues to the same Redis and writes the same database.
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(BASE_DIR))
-
-    def on_sigterm(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    # Even when started in the background, where SIGINT comes ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    result = {"load_avg_start": [round(x, 2) for x in os.getloadavg()]}
+    database_url = services.with_db(args.pg, args.db_name)
+    env = services.bench_environment(args.settings, database_url, args.redis_url, tmp)
+    services.adopt(env)
+    result = {"load_avg_start": report.load_avg()}
     ok = False
     try:
-        recreate_database(args.pg, args.db_name)
-        flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
-        result["migrate_s"] = r3(manage(env, "migrate", "--noinput"))
-        say(f"migrated {args.db_name} in {result['migrate_s']} s")
-        manage(env, "collectstatic", "--noinput")  # the web server serves them
+        set_up_services(args, env, result)
         run(args, tmp, env, result)
         ok = True
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception as error:  # Django may not be set up yet
-            say(f"closing connections: {error!r}")
-        if not args.keep_db:
-            recreate_database(args.pg, args.db_name, drop_only=True)
-        flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
-        if ok and not args.keep_logs:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            say(f"logs kept in {tmp}")
-    result["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-    result["total_s"] = r3(time.monotonic() - STARTED)
+        clean_up(args, env, tmp, keep_logs=args.keep_logs or not ok)
+    result["load_avg_end"] = report.load_avg()
+    result["total_s"] = r3(time.monotonic() - report.STARTED)
     if result.get("burst_all_live_s") and result.get("stock_burst_s"):
         result["burst_stock_over_ours"] = r3(result["stock_burst_s"] / result["burst_all_live_s"])
-    # The headline figures first, then the detail.
-    ordered = {key: result.pop(key) for key in HEADLINE if key in result}
-    print(json.dumps({**ordered, **result}))
+    report.print_result(result, HEADLINE)
 
 
 if __name__ == "__main__":

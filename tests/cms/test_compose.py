@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import subprocess
 import sys
 import time
@@ -151,15 +152,75 @@ def test_migrate_and_collectstatic_run_before_web(services):
     assert "&& exec gunicorn" in web  # gunicorn gets the stop signal, as PID 1
 
 
-def test_worker_and_beat_run_the_cms_celery_app(services):
-    assert re.match(r"celery -A cms worker\b", command_line(services["worker"]))
-    assert re.match(
-        r"nice -n 10 celery -A cms worker\b", command_line(services["worker-background"])
-    )
+# Where beat keeps its schedule in the container.
+COMPOSE_BEAT_SCHEDULE = "/tmp/celerybeat-schedule"  # noqa: S108
+# A Celery option's long and short spellings, and the name it is compared by.
+CELERY_OPTIONS = {
+    "-A": "app", "--app": "app",
+    "-Q": "queues", "--queues": "queues",
+    "-c": "concurrency", "--concurrency": "concurrency",
+    "-n": "hostname", "--hostname": "hostname",
+    "-P": "pool", "--pool": "pool",
+    "-l": "loglevel", "--loglevel": "loglevel",
+    "-s": "schedule", "--schedule": "schedule",
+}  # fmt: skip
+
+
+def celery_invocation(argv):
+    """What matters of a Celery command line, however it is spelled: its
+    CPU priority, the subcommand and the options. The compose file runs the
+    `celery` script, cms/stack.py `python -m celery`."""
+    argv = [interpolate(arg, os.environ) for arg in argv]
+    found = {"nice": 0, "subcommand": []}
+    if argv[:2] == ["nice", "-n"]:
+        found["nice"], argv = int(argv[2]), argv[3:]
+    if argv[1:3] == ["-m", "celery"]:
+        argv = argv[3:]
+    else:
+        assert argv[0] == "celery", argv
+        argv = argv[1:]
+    words = iter(argv)
+    for word in words:
+        if word in CELERY_OPTIONS:
+            found[CELERY_OPTIONS[word]] = next(words)
+        else:
+            found["subcommand"].append(word)
+    found["loglevel"] = found.get("loglevel", "").upper()
+    return found
+
+
+@pytest.fixture(scope="module")
+def stack_commands():
+    """cms/stack.py's commands, with the compose file's beat schedule."""
+    from cms import stack
+
+    web = stack.gunicorn("python", "0.0.0.0:8000", workers=3)
+    return stack.stack_commands("python", web=web, beat_schedule=COMPOSE_BEAT_SCHEDULE)
+
+
+@pytest.mark.parametrize(
+    ("service", "process"),
+    [("worker", "worker"), ("worker-background", "background"), ("beat", "beat")],
+)
+def test_celery_services_run_the_stacks_commands(services, stack_commands, service, process):
+    """The same queues, concurrency, CPU priority, hostname and beat schedule
+    as cms/stack.py, which `make run` and the benchmarks start."""
+    compose = celery_invocation(services[service]["command"])
+    assert compose == celery_invocation(stack_commands[process])
+    assert compose["app"] == "cms"
+
+
+def test_web_runs_the_stacks_gunicorn(services, stack_commands):
+    """The compose web server is cms/stack.py's gunicorn on port 8000 with
+    three workers, plus an access log."""
+    served = shlex.split(command_line(services["web"]).split("&& exec ", 1)[1])
+    assert stack_commands["web"][1:3] == ["-m", "gunicorn"]
+    expected = stack_commands["web"][2:]  # from `gunicorn` on
+    assert served[: len(expected)] == expected
 
 
 def queues_of(service):
-    return command_line(service).split(" -Q ")[1].split()[0].split(",")
+    return celery_invocation(service["command"])["queues"].split(",")
 
 
 def test_every_queue_has_a_worker(services):

@@ -279,6 +279,8 @@ class WorkerProcess:
     """`celery -A cms worker` in a process of its own, on the test database."""
 
     def __init__(self, log_path):
+        from cms import stack  # the stack's own command line for a worker
+
         self.name = f"proc-{uuid.uuid4().hex[:8]}@localhost"
         self.log_path = log_path
         env = {
@@ -291,15 +293,21 @@ class WorkerProcess:
             "PYTHONUNBUFFERED": "1",
         }
         self.log = open(log_path, "wb")  # closed in stop()
+        # Both queues in one process (solo pool); no chatter with other workers.
+        worker = stack.celery_worker(
+            QUEUES,
+            None,
+            self.name,
+            pool="solo",
+            extra=("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "cms", "worker", "--pool", "solo",
-             "-l", "INFO", "-n", self.name, "-Q", ",".join(QUEUES),
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            stack.celery(sys.executable, worker),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
         self.wait_ready()
 
     def output(self):

@@ -1,9 +1,10 @@
 """Web server, Celery workers and Celery beat in the foreground: `make run`.
 
-Two workers: one for the scheduled publishing queue, one (at a lower CPU
-priority) for background work. Ctrl-C (or SIGTERM) stops them all; if one
-dies, the others are stopped too, so the operator never keeps half a stack
-running.
+The processes and their commands are cms/stack.py's: the web server
+(runserver), two workers (one for the scheduled publishing queue, one at a
+lower CPU priority for background work) and beat. Ctrl-C (or SIGTERM) stops
+them all; if one dies, the others are stopped too, so the operator never
+keeps half a stack running.
 """
 
 import os
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from cms import stack
 from cms.settings.environment import env_int, env_str
 
 
@@ -57,33 +59,11 @@ class Command(BaseCommand):
                 f"cache under {settings.VAR_DIR} (sätt REDIS_URL för att använda Redis)."
             )
 
-        python = sys.executable
-        manage = str(settings.BASE_DIR / "manage.py")
-        commands = {
-            # No autoreloader: its restarts would leave the worker on old code.
-            "web": [python, manage, "runserver", f"{host}:{port}", "--noreload"],
-            # The on-the-second work (scheduled publishing) has a worker
-            # of its own, so it never waits behind background work...
-            "worker": [
-                python, "-m", "celery", "-A", "cms", "worker",
-                "--loglevel", "INFO", "--queues", settings.SCHEDULE_QUEUE,
-                "--concurrency", str(env_int("CELERY_CONCURRENCY", 2)),
-                "--hostname", "schedule@%h",
-            ],
-            # ...and the background work (Wagtail's index updates, stamps)
-            # runs in one process at a lower CPU priority: one at a time also
-            # keeps Wagtail's search-index updates from deadlocking each other.
-            "background": [
-                "nice", "-n", "10",
-                python, "-m", "celery", "-A", "cms", "worker",
-                "--loglevel", "INFO", "--queues", "celery", "--concurrency", "1",
-                "--hostname", "background@%h",
-            ],
-            "beat": [
-                python, "-m", "celery", "-A", "cms", "beat",
-                "--loglevel", "INFO", "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
-            ],
-        }  # fmt: skip
+        commands = stack.stack_commands(
+            sys.executable,
+            web=stack.runserver(sys.executable, host, port, settings.BASE_DIR / "manage.py"),
+            beat_schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        )
 
         processes = {}
         stopping = False
