@@ -24,6 +24,7 @@ from django.db import OperationalError, connection, connections
 from django.test import override_settings
 from django.utils import timezone
 
+from cms import stack
 from cms.celery import app
 from tests.ports import free_port
 
@@ -279,8 +280,6 @@ class WorkerProcess:
     """`celery -A cms worker` in a process of its own, on the test database."""
 
     def __init__(self, log_path):
-        from cms import stack  # the stack's own command line for a worker
-
         self.name = f"proc-{uuid.uuid4().hex[:8]}@localhost"
         self.log_path = log_path
         env = {
