@@ -94,7 +94,13 @@ def test_international_page_phone(demo_site, open_page):
     page = recorder.page
     response = recorder.goto(INTERNATIONAL_PAGE)
     assert response.status == 200
-    assert page.viewport_size == {"width": 375, "height": 812}
+    # The page lays itself out at the phone's width (its meta viewport):
+    # without one a mobile browser lays out at 980 px, and the overflow
+    # check below would pass on any page.
+    layout_width = page.evaluate("document.documentElement.clientWidth")
+    assert layout_width == PHONE["viewport"]["width"], (
+        f"The page is laid out {layout_width}px wide on a 375px phone (no meta viewport?)"
+    )
     assert_stylesheet_applied(page)
     # WCAG 1.4.10 Reflow: at 375 px nothing may need sideways scrolling.
     overflow = page.evaluate(
