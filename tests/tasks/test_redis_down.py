@@ -16,7 +16,7 @@ from django.urls import reverse
 from intl_pages.models import InternationalPage
 from tasks import outbox, stamps
 from tasks.models import UnsentTask
-from tests.intl_pages.test_admin import contact_data, edit_form_data
+from tests.intl_pages.admin_forms import contact_data, edit_form_data
 
 from .support import (
     fetch_page,
