@@ -123,6 +123,15 @@ def contacts_block(*contacts, heading="Kontakt"):
     return {"type": "contacts", "value": {"heading": heading, "contacts": ids}}
 
 
+def stream(items):
+    """The value of a page's body made of raw `items` (`heading()`,
+    `paragraph()`, `twin_town()`, `contacts_block()`), validated and with
+    each block's defaults filled, as the editor's form would: for a test that
+    gives a built page a new body (`page.body = stream([...])`)."""
+    body_block = InternationalPage._meta.get_field("body").stream_block
+    return body_block.clean(body_block.to_python(list(items)))
+
+
 def make_page(
     title="Vänorter",
     slug=None,
@@ -144,15 +153,12 @@ def make_page(
     Wagtail does. `live=False` leaves a draft that was never published.
     """
     parent = parent or make_site_root()
-    body_block = InternationalPage._meta.get_field("body").stream_block
-    raw_body = [heading(title)] if body is None else list(body)
     page = InternationalPage(
         title=title,
         slug=slug or slugify(title),
         introduction=introduction,
         owner_email=owner_email,
-        # As the editor's form would: validated, each block's defaults filled.
-        body=body_block.clean(body_block.to_python(raw_body)),
+        body=stream([heading(title)] if body is None else body),
         live=False,
         **fields,
     )

@@ -5,18 +5,20 @@ The broker and the cache are the Redis databases the test settings name
 (REDIS_URL, default redis://127.0.0.1:6379/10, the cache on the next one);
 every test that uses them empties both when it starts and when it ends, so
 that tasks left behind by other tests never reach its worker.
+
+The content is built in code (`support.build_content`, with tests/builders.py),
+never loaded from the demo, so that editing the demo text never breaks these
+tests.
 """
 
 import pytest
 import redis
 from celery import signals as celery_signals
 from django.conf import settings
-from wagtail.models import Collection, Locale, Page
 
-from intl_pages.demo import load_demo
-from intl_pages.models import InternationalPage
+from tests.builders import make_contact, make_site_root
 
-from .support import TaskRun, TaskRuns, WorkerProcess, in_process_worker
+from .support import SAM, TaskRun, TaskRuns, WorkerProcess, build_content, in_process_worker
 
 
 @pytest.fixture
@@ -41,27 +43,63 @@ def cache_redis():
 
 
 @pytest.fixture
-def demo_tx(transactional_db, broker, cache_redis):
-    """The demo content, committed, so that a worker sees it.
+def content_tx(transactional_db, broker, cache_redis):
+    """The test content (`support.build_content`: a page showing Kim and
+    Alex), committed, so that a worker sees it.
 
-    Loading it queues the stamp tasks of its publishes; they would change
-    nothing (load_demo stamps the page itself) and are dropped, so that every
-    test starts with an empty queue.
+    Building it queues the follow-up tasks of its publishes (the contacts'
+    stamps, ...); they would change nothing (the page's publish stamps it
+    itself) and are dropped, so that every test starts with an empty queue.
     """
-    ensure_wagtail_tree()
-    load_demo()
+    content = build_content()
     broker.flushdb()
-    return InternationalPage.objects.get(slug="internationella-samarbeten")
+    return content
 
 
-def ensure_wagtail_tree():
-    """Put back what Wagtail's migrations create and load_demo builds on: a
-    transactional test ends by emptying every table (see tests/e2e/conftest.py)."""
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
+@pytest.fixture
+def page_tx(content_tx):
+    """The test page (support.PAGE_URL), committed, published, under the
+    home page at "/"."""
+    return content_tx.page
+
+
+@pytest.fixture
+def kim(content_tx):
+    """The first contact the test page shows (support.KIM), as built: fetch
+    it again (`support.fetch_contact(kim.pk)`) for what changed since."""
+    return content_tx.kim
+
+
+@pytest.fixture
+def alex(content_tx):
+    """The second contact the test page shows (support.ALEX), as built."""
+    return content_tx.alex
+
+
+@pytest.fixture
+def sam(content_tx, broker):
+    """A new, published contact that no page shows yet (support.SAM; made
+    with the immediate backend of the test settings; the stamp task its
+    publish queued is dropped)."""
+    contact = make_contact(**SAM)
+    broker.flushdb()
+    return contact
+
+
+@pytest.fixture
+def home_tx(transactional_db, broker, cache_redis):
+    """Only the home page, the site's root, committed; the queue emptied
+    after it, as for `content_tx`."""
+    home = make_site_root()
+    broker.flushdb()
+    return home
+
+
+@pytest.fixture
+def page_db(db):
+    """The test page, in the test's own transaction (for tests that need no
+    worker and no commit)."""
+    return build_content().page
 
 
 @pytest.fixture
@@ -78,15 +116,15 @@ def task_runs():
 
 
 @pytest.fixture
-def worker(demo_tx, broker, cache_redis, task_runs):
-    """A real worker, running from after the demo content is loaded to the
+def worker(page_tx, broker, cache_redis, task_runs):
+    """A real worker, running from after the test content is built to the
     end of the test."""
     with in_process_worker() as running:
         yield running
 
 
 @pytest.fixture
-def worker_process(demo_tx, broker, cache_redis, tmp_path):
+def worker_process(page_tx, broker, cache_redis, tmp_path):
     """Starts `celery worker` processes on demand; stops what is left at the end."""
     started = []
 

@@ -1,4 +1,5 @@
-"""Helpers of the pipeline tests: waiting, workers, locks, queues."""
+"""Helpers of the pipeline tests: the content they build, waiting, workers,
+locks, queues."""
 
 import base64
 import http.server
@@ -26,9 +27,79 @@ from django.utils import timezone
 
 from cms import stack
 from cms.celery import app
+from intl_pages.models import Contact, InternationalPage
+from tests.builders import (
+    contacts_block,
+    heading,
+    make_contact,
+    make_page,
+    make_site_root,
+    paragraph,
+    twin_town,
+)
 from tests.ports import free_port
 
 DEADLINE = 30  # seconds: how long a test waits for the worker, at most
+
+# The content the pipeline tests build (tests/builders.py), not the demo's:
+# under the home page at "/", one international page with a heading, a
+# paragraph, two twin towns and a contacts block showing Kim and Alex.
+# The fixtures of conftest.py build it (`page_tx`, `kim`, `alex`, `page_db`).
+
+PAGE_TITLE = "Vänorter och samarbeten"
+PAGE_SLUG = "vanorter-och-samarbeten"
+PAGE_URL = f"/{PAGE_SLUG}/"  # where the home page, the site's root, serves it
+KIM = {
+    "name": "Kim Kontaktsson",
+    "title": "Utvecklingsledare",
+    "phone": "031-390 06 21",
+    "email": "kim.kontaktsson@example.org",
+}
+ALEX = {
+    "name": "Alex Andrasson",
+    "title": "Näringslivsutvecklare",
+    "phone": "031-390 06 22",
+    "email": "alex.andrasson@example.org",
+}
+SAM = {  # published, but on no page until a test puts it there
+    "name": "Sam Provsson",
+    "title": "Projektledare",
+    "phone": "0510-77 00 01",
+    "email": "sam.provsson@example.org",
+}
+
+
+def page_body(*contacts):
+    """The test page's body, its contacts block showing `contacts` (raw
+    items: `tests.builders.stream(page_body(...))` makes a body of them)."""
+    return [
+        heading("Våra vänorter"),
+        paragraph("<p>Kommunen samarbetar med orter i andra länder.</p>"),
+        twin_town(city="Norrby", country="Finland", agreement="Vänortsavtal", start_year=1950),
+        twin_town(city="Söderhamna", country="Ungern", agreement="Samarbetsavtal", start_year=2004),
+        contacts_block(*contacts),
+    ]
+
+
+@dataclass
+class Content:
+    """What `build_content` made, as it was built."""
+
+    page: InternationalPage
+    kim: Contact
+    alex: Contact
+
+
+def build_content():
+    """The home page, then Kim and Alex, published, then the page that shows
+    them, published (the order an editor would make them in)."""
+    make_site_root()
+    kim = make_contact(**KIM)
+    alex = make_contact(**ALEX)
+    page = make_page(title=PAGE_TITLE, slug=PAGE_SLUG, body=page_body(kim, alex))
+    assert page.url == PAGE_URL, page.url
+    return Content(page=page, kim=kim, alex=alex)
+
 
 requires_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -70,9 +141,11 @@ def seconds_from_now(seconds):
 
 
 def fetch_page(page_id):
-    from intl_pages.models import InternationalPage
-
     return InternationalPage.objects.get(pk=page_id)
+
+
+def fetch_contact(contact_id):
+    return Contact.objects.get(pk=contact_id)
 
 
 def schedule_page(page, go_live_at, **changes):

@@ -11,10 +11,17 @@ from django.conf import settings
 from django.utils import timezone
 from wagtail.models import PageLogEntry, Revision
 
-from intl_pages.models import Contact, InternationalPage
+from intl_pages.models import InternationalPage
 from tasks import scheduling
 
-from .support import in_thread, lock_waiters, requires_postgresql, row_locked, wait_until
+from .support import (
+    fetch_contact,
+    in_thread,
+    lock_waiters,
+    requires_postgresql,
+    row_locked,
+    wait_until,
+)
 
 
 def overdue_revision(page, seconds_late=60, **changes):
@@ -33,8 +40,8 @@ def overdue_revision(page, seconds_late=60, **changes):
 
 @requires_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_claim_one_revision_one_publishes(demo_tx):
-    revision = overdue_revision(demo_tx, title="Två samtidigt")
+def test_two_workers_claim_one_revision_one_publishes(page_tx):
+    revision = overdue_revision(page_tx, title="Två samtidigt")
     iso = scheduling.as_iso(revision.approved_go_live_at)
 
     # Both claims are made while a third transaction holds the row, so both
@@ -52,14 +59,14 @@ def test_two_workers_claim_one_revision_one_publishes(demo_tx):
     results = [result for _, result in started]
     assert not [r["error"] for r in results if "error" in r]
     assert sorted(r["value"].status for r in results) == [scheduling.PUBLISHED, scheduling.STALE]
-    page = InternationalPage.objects.get(pk=demo_tx.pk)
+    page = InternationalPage.objects.get(pk=page_tx.pk)
     assert page.title == "Två samtidigt"
     assert page.live_revision_id == revision.pk
     assert PageLogEntry.objects.filter(page=page, action="wagtail.publish.scheduled").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
+def test_two_sweeps_at_once_queue_each_task_once(page_tx, kim, alex, cache_redis):
     # Due within the horizon: a page revision and a contact revision
     # (scheduled far ahead, so the receivers queue nothing; the sweeps run
     # with a clock moved to just before their time, at the start of a grace
@@ -67,16 +74,16 @@ def test_two_sweeps_at_once_queue_each_task_once(demo_tx, cache_redis):
     grace = settings.SCHEDULE_GRACE_SECONDS
     tomorrow = (timezone.now() + timedelta(days=1)).timestamp()
     fake_now = datetime.fromtimestamp(tomorrow // grace * grace + 0.25, tz=UTC)
-    page = InternationalPage.objects.get(pk=demo_tx.pk)
+    page = InternationalPage.objects.get(pk=page_tx.pk)
     page.go_live_at = fake_now + timedelta(seconds=30)
     page_revision = page.save_revision()
     page_revision.publish()
-    contact = Contact.objects.get(email="kim.exempelsson@example.org")
+    contact = fetch_contact(kim.pk)
     contact.go_live_at = fake_now + timedelta(seconds=60)
     contact_revision = contact.save_revision()
     contact_revision.publish()
     # Overdue: another contact's revision, due a minute before the sweeps.
-    other = Contact.objects.get(email="alex.pahittad@example.org")
+    other = fetch_contact(alex.pk)
     other_revision = other.save_revision()
     Revision.objects.filter(pk=other_revision.pk).update(
         approved_go_live_at=fake_now - timedelta(seconds=60)

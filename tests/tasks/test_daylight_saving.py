@@ -64,11 +64,11 @@ class Planned:
 
 
 @pytest.mark.django_db
-def test_go_live_just_after_spring_forward(demo_page, cache_redis):
+def test_go_live_just_after_spring_forward(page_db, cache_redis):
     # 2027-03-28: clocks jump from 02:00 CET to 03:00 CEST (01:00 UTC).
     go_live_at = datetime(2027, 3, 28, 3, 0, 30, tzinfo=STOCKHOLM)
     assert go_live_at.utcoffset() == timedelta(hours=2)
-    revision = schedule(demo_page, go_live_at)
+    revision = schedule(page_db, go_live_at)
 
     assert stored_utc(revision.pk) == "2027-03-28 01:00:30"
     assert revision.approved_go_live_at == datetime(2027, 3, 28, 1, 0, 30, tzinfo=UTC)
@@ -85,11 +85,11 @@ def test_go_live_just_after_spring_forward(demo_page, cache_redis):
 
 
 @pytest.mark.django_db
-def test_go_live_just_after_fall_back(demo_page, cache_redis):
+def test_go_live_just_after_fall_back(page_db, cache_redis):
     # 2027-10-31: clocks go back from 03:00 CEST to 02:00 CET (01:00 UTC);
     # 02:00-02:59 happen twice. 03:00:30 CET is 02:00:30 UTC.
     go_live_at = datetime(2027, 10, 31, 3, 0, 30, tzinfo=STOCKHOLM)
-    revision = schedule(demo_page, go_live_at)
+    revision = schedule(page_db, go_live_at)
     assert stored_utc(revision.pk) == "2027-10-31 02:00:30"
 
     plan = Planned()
@@ -108,19 +108,19 @@ def test_go_live_just_after_fall_back(demo_page, cache_redis):
 
 
 @pytest.mark.django_db
-def test_plan_reads_a_stockholm_clock_as_the_same_instant(demo_page, cache_redis):
+def test_plan_reads_a_stockholm_clock_as_the_same_instant(page_db, cache_redis):
     """`now=` is any aware datetime. Python adds a timedelta to a Stockholm
     time on the wall clock (02:59 CEST + 2 min = 03:01 CET, an hour and two
     minutes later), so the horizon must be computed in UTC."""
     go_live_at = datetime(2027, 10, 31, 3, 0, 30, tzinfo=STOCKHOLM)
-    schedule(demo_page, go_live_at)
+    schedule(page_db, go_live_at)
     first = datetime(2027, 10, 31, 2, 59, tzinfo=STOCKHOLM, fold=0)  # 00:59 UTC
     assert Planned()(first).publishes == [], "queued an hour early: planned on the wall clock"
 
 
 @pytest.mark.django_db
-def test_expiry_across_spring_forward(demo_page, cache_redis):
-    page = InternationalPage.objects.get(pk=demo_page.pk)
+def test_expiry_across_spring_forward(page_db, cache_redis):
+    page = InternationalPage.objects.get(pk=page_db.pk)
     page.expire_at = datetime(2027, 3, 28, 3, 0, 30, tzinfo=STOCKHOLM)
     page.save_revision().publish()
     plan = Planned()
@@ -130,11 +130,11 @@ def test_expiry_across_spring_forward(demo_page, cache_redis):
 
 
 @pytest.mark.django_db
-def test_the_queued_task_carries_the_time_in_utc(demo_page, broker):
+def test_the_queued_task_carries_the_time_in_utc(page_db, broker):
     """The exact-time task on the real broker: its ETA and its argument are
     the UTC instant, whatever the wall clock in Stockholm says."""
     go_live_at = datetime(2027, 3, 28, 3, 0, 30, tzinfo=STOCKHOLM)
-    revision = schedule(demo_page, go_live_at)
+    revision = schedule(page_db, go_live_at)
     publishing.queue_publishes([revision.pk], revision.approved_go_live_at)
     [message] = queued_messages(broker)
     headers = message["headers"]

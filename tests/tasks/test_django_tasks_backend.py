@@ -15,8 +15,9 @@ from wagtail.tasks import update_reference_index_task
 
 from intl_pages.models import Contact, InternationalPage
 from tasks.backends import CeleryBackend
+from tests.builders import make_contact, stream
 
-from .support import in_process_worker, queued_messages, wait_until
+from .support import in_process_worker, page_body, queued_messages, wait_until
 
 ON_CELERY = {"default": {"BACKEND": "tasks.backends.CeleryBackend"}}
 RUN_WAGTAIL_TASKS = "tasks.run_wagtail_tasks"
@@ -31,41 +32,18 @@ def refers_to(contact, page):
     return ReferenceIndex.get_references_to(contact).filter(object_id=str(page.pk)).exists()
 
 
-def published_contact_not_on_the_page(broker):
-    """A new, published contact that no page shows yet (made with the
-    immediate backend of the test settings; the stamp task its publish
-    queued is dropped)."""
-    sam = Contact.objects.create(
-        name="Sam Provsson", title="Projektledare", unit="Samhälle",
-        phone="0510-77 00 01", email="sam.provsson@example.org",
-    )  # fmt: skip
-    sam.save_revision().publish()
-    broker.flushdb()
-    return sam
-
-
-def with_contacts(page, contacts):
-    """The page's body with its contacts block showing `contacts`."""
-    raw = list(page.body.raw_data)
-    for block in raw:
-        if block["type"] == "contacts":
-            block["value"]["contacts"] = [contact.pk for contact in contacts]
-    body_block = InternationalPage._meta.get_field("body").stream_block
-    return body_block.to_python(raw)
-
-
 @pytest.mark.django_db(transaction=True)
-def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx, broker, task_runs):
-    sam = published_contact_not_on_the_page(broker)
-
+def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(
+    page_tx, kim, sam, broker, task_runs
+):
     with override_settings(TASKS=ON_CELERY):
         # django-tasks rebuilds its backends when TASKS changes.
         assert isinstance(task_backends["default"], CeleryBackend)
         assert isinstance(update_reference_index_task.get_backend(), CeleryBackend)
 
         with transaction.atomic():
-            page = InternationalPage.objects.get(pk=demo_tx.pk)
-            page.body = with_contacts(page, [sam])
+            page = InternationalPage.objects.get(pk=page_tx.pk)
+            page.body = stream(page_body(sam))
             page.save_revision().publish()
             # Inside the transaction nothing has reached the broker: a worker
             # must not look for rows it cannot see yet.
@@ -87,24 +65,23 @@ def test_reference_index_update_is_sent_on_commit_and_run_by_the_worker(demo_tx,
             wait_until(lambda: refers_to(sam, page), what="the worker to update the index")
             runs = task_runs.wait_for(RUN_WAGTAIL_TASKS)
     assert all(run.state == "SUCCESS" for run in runs)
-    kim = Contact.objects.get(email="kim.exempelsson@example.org")
     assert not refers_to(kim, page)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_nothing_is_sent_when_the_transaction_rolls_back(demo_tx, broker):
+def test_nothing_is_sent_when_the_transaction_rolls_back(page_tx, broker):
     with override_settings(TASKS=ON_CELERY):
         with pytest.raises(RuntimeError), transaction.atomic():
-            page = InternationalPage.objects.get(pk=demo_tx.pk)
+            page = InternationalPage.objects.get(pk=page_tx.pk)
             page.title = "Aldrig sparad"
             page.save_revision().publish()
             raise RuntimeError("the editor's request fails")
     assert broker.llen("celery") == 0
-    assert InternationalPage.objects.get(pk=demo_tx.pk).title != "Aldrig sparad"
+    assert InternationalPage.objects.get(pk=page_tx.pk).title != "Aldrig sparad"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_work_of_a_rolled_back_savepoint_is_not_sent(demo_tx, broker):
+def test_work_of_a_rolled_back_savepoint_is_not_sent(page_tx, broker):
     """One message per transaction, without what a rolled-back savepoint
     enqueued: that row never existed for the worker."""
     with override_settings(TASKS=ON_CELERY):
@@ -128,9 +105,9 @@ def test_work_of_a_rolled_back_savepoint_is_not_sent(demo_tx, broker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_save_sends_its_work_in_one_message(demo_tx, broker):
+def test_one_save_sends_its_work_in_one_message(page_tx, broker):
     with override_settings(TASKS=ON_CELERY), transaction.atomic():
-        page = InternationalPage.objects.get(pk=demo_tx.pk)
+        page = InternationalPage.objects.get(pk=page_tx.pk)
         page.title = "Ett meddelande"
         page.save()
     [message] = queued_messages(broker)
@@ -140,7 +117,7 @@ def test_one_save_sends_its_work_in_one_message(demo_tx, broker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_background_work_waits_while_scheduled_publishing_runs(demo_tx, cache_redis):
+def test_background_work_waits_while_scheduled_publishing_runs(page_tx, cache_redis):
     """During a burst of scheduled publishes, Wagtail's index updates wait:
     the publishes get the CPU and the database first."""
     from django.core.cache import cache
@@ -148,13 +125,14 @@ def test_background_work_waits_while_scheduled_publishing_runs(demo_tx, cache_re
     from tasks.publishing import PUBLISHING_KEY
     from tasks.wagtail_work import run_wagtail_tasks
 
-    page = InternationalPage.objects.get(pk=demo_tx.pk)
-    sam = Contact.objects.create(
-        name="Sam Väntar", title="Handläggare", unit="Samhälle",
-        phone="031-390 06 42", email="sam.vantar@example.org",
-    )  # fmt: skip
-    sam.save_revision().publish()
-    page.body = with_contacts(page, [sam])
+    page = InternationalPage.objects.get(pk=page_tx.pk)
+    sam = make_contact(
+        name="Sam Väntar",
+        title="Handläggare",
+        phone="031-390 06 42",
+        email="sam.vantar@example.org",
+    )
+    page.body = stream(page_body(sam))
     with override_settings(TASKS=ON_CELERY), transaction.atomic():
         page.save_revision().publish()  # the index update is queued, not run
     assert not refers_to(sam, page)

@@ -35,12 +35,12 @@ def scheduled_publishes(page):
 @requires_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
-    worker_process, demo_tx, broker, task_runs
+    worker_process, page_tx, broker, task_runs
 ):
-    old_title = demo_tx.title
+    old_title = page_tx.title
     # A revision that is due (scheduled a minute ago; its exact-time task is
     # the one the worker is about to run).
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     page.title = "Publicerad efter kraschen"
     revision = page.save_revision()
     go_live_at = timezone.now() - timedelta(seconds=60)
@@ -50,7 +50,7 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
     # Hold the page's row, so that the worker, having claimed the revision
     # (a conditional UPDATE of the revision row), waits in the middle of the
     # publish, at the UPDATE of the page; kill it there.
-    with row_locked("wagtailcore_page", demo_tx.pk):
+    with row_locked("wagtailcore_page", page_tx.pk):
         publishing.queue_publishes([revision.pk], go_live_at)
         waiting = wait_until(lock_waiters, what="the worker's publish to wait on the page")
         assert waiting[0].startswith('UPDATE "wagtailcore_page"'), waiting
@@ -61,7 +61,7 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
     # the claim went with the killed worker's connection.
     revision.refresh_from_db()
     assert revision.approved_go_live_at == go_live_at
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.title == old_title
     assert not scheduled_publishes(page).exists()
     # The task died unacknowledged: Redis gives it back only after the
@@ -71,7 +71,7 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
     with in_process_worker():
         assert publishing.plan_due() == 1  # overdue: queued again
         page = wait_until(
-            lambda: (p := fetch_page(demo_tx.pk)).title != old_title and p,
+            lambda: (p := fetch_page(page_tx.pk)).title != old_title and p,
             what="the sweep's task to publish",
         )
         [run] = task_runs.wait_for(PUBLISH, revision.pk)
@@ -85,11 +85,11 @@ def test_worker_killed_mid_publish_then_the_sweep_publishes_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_redis_emptied_before_the_time_the_sweep_queues_it_again(
-    demo_tx, broker, cache_redis, task_runs
+    page_tx, broker, cache_redis, task_runs
 ):
     # Scheduled while no worker runs: the exact-time task waits in Redis.
     go_live_at = seconds_from_now(4)
-    revision = schedule_page(demo_tx, go_live_at, title="Efter att Redis tömdes")
+    revision = schedule_page(page_tx, go_live_at, title="Efter att Redis tömdes")
     assert task_names(queued_messages(broker)) == [PUBLISH]
 
     # Redis loses everything: the queued task and the queue-once marks.
@@ -99,7 +99,7 @@ def test_redis_emptied_before_the_time_the_sweep_queues_it_again(
     with in_process_worker():
         assert publishing.plan_due() == 1  # beat's next sweep
         page = wait_until(
-            lambda: (p := fetch_page(demo_tx.pk)).live_revision_id == revision.pk and p,
+            lambda: (p := fetch_page(page_tx.pk)).live_revision_id == revision.pk and p,
             what="the re-queued task to publish",
         )
         [run] = task_runs.wait_for(PUBLISH, revision.pk)
@@ -112,12 +112,12 @@ def test_redis_emptied_before_the_time_the_sweep_queues_it_again(
 @pytest.mark.django_db(transaction=True)
 @override_settings(SCHEDULE_GRACE_SECONDS=2)
 def test_broker_emptied_but_marks_kept_publishes_once_the_grace_has_passed(
-    demo_tx, broker, task_runs
+    page_tx, broker, task_runs
 ):
     """Only the broker's Redis database lost: the sweep's marks say the task
     was queued, so the sweep queues it again once it is overdue."""
     go_live_at = seconds_from_now(2)
-    revision = schedule_page(demo_tx, go_live_at, title="Efter att kön tömdes")
+    revision = schedule_page(page_tx, go_live_at, title="Efter att kön tömdes")
     broker.flushdb()
 
     with in_process_worker():
@@ -126,14 +126,14 @@ def test_broker_emptied_but_marks_kept_publishes_once_the_grace_has_passed(
 
         def swept_and_published():
             sweeps.append(publishing.plan_due())  # beat, every few seconds
-            return fetch_page(demo_tx.pk).live_revision_id == revision.pk
+            return fetch_page(page_tx.pk).live_revision_id == revision.pk
 
         wait_until(swept_and_published, interval=0.5, what="a sweep to queue it again")
         runs = task_runs.wait_for(PUBLISH, revision.pk, count=sum(sweeps))
     # Queued again once per grace period while overdue: one of them publishes.
     assert sum(sweeps) >= 1
     assert [run.retval for run in runs].count(scheduling.PUBLISHED) == 1
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.title == "Efter att kön tömdes"
     assert page.last_published_at >= go_live_at + timedelta(seconds=2)
     assert scheduled_publishes(page).count() == 1

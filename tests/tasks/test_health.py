@@ -48,10 +48,10 @@ def test_healthy_with_a_worker_and_a_recent_sweep(worker, task_runs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_overdue_work_makes_it_unhealthy(worker, demo_tx, task_runs):
+def test_overdue_work_makes_it_unhealthy(worker, page_tx, task_runs):
     publishing.sweep_schedule.delay()
     task_runs.wait_for(SWEEP)
-    page = InternationalPage.objects.get(pk=demo_tx.pk)
+    page = InternationalPage.objects.get(pk=page_tx.pk)
     revision = page.save_revision()
     Revision.objects.filter(pk=revision.pk).update(
         approved_go_live_at=timezone.now() - timedelta(minutes=5)
@@ -63,7 +63,7 @@ def test_overdue_work_makes_it_unhealthy(worker, demo_tx, task_runs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_worker_answering_makes_it_unhealthy(demo_tx, broker, cache_redis):
+def test_no_worker_answering_makes_it_unhealthy(page_tx, broker, cache_redis):
     cache.set(publishing.LAST_SWEEP_KEY, time.time(), timeout=None)  # as a sweep notes it
     status, data = health()
     assert status == 503
@@ -75,7 +75,7 @@ def test_no_worker_answering_makes_it_unhealthy(demo_tx, broker, cache_redis):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_cache_down_answers_503_in_json(demo_tx):
+def test_redis_cache_down_answers_503_in_json(page_tx):
     """Redis down is when the health check matters most: it must still
     answer its JSON, not fail with a 500."""
     dead_redis = f"redis://127.0.0.1:{free_port()}/0"

@@ -12,10 +12,13 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
 
-from intl_pages.models import Contact, InternationalPage, PageUpdateStamp
+from intl_pages.models import InternationalPage, PageUpdateStamp
 from tasks import publishing, scheduling
+from tests.builders import heading, make_page, paragraph
 
 from .support import (
+    PAGE_URL,
+    fetch_contact,
     fetch_page,
     in_process_worker,
     queued_messages,
@@ -37,43 +40,28 @@ def logged(page, action):
     return PageLogEntry.objects.filter(page=page, action=action)
 
 
-def new_pages(home, slug, count):
-    """`count` pages under `home`, never live yet."""
-    pages = []
-    for i in range(count):
-        page = InternationalPage(
-            title=f"{slug.capitalize()} {i}", slug=f"{slug}-{i}", introduction="Samma ögonblick.",
-            owner_email="redaktion@example.org", body=[("heading", "Rubrik")], live=False,
-        )  # fmt: skip
-        home.add_child(instance=page)
-        pages.append(page)
-    return pages
-
-
-def body_of(title):
-    body_block = InternationalPage._meta.get_field("body").stream_block
-    return body_block.to_python(
-        [
-            {"type": "heading", "value": title},
-            {"type": "paragraph", "value": "<p>En sida som ännu inte är publicerad.</p>"},
-        ]
-    )
+def drafts(title, count):
+    """`count` pages under the home page, never live yet."""
+    return [
+        make_page(title=f"{title} {i}", introduction="Samma ögonblick.", live=False)
+        for i in range(count)
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_page_goes_live_at_its_time_once(worker, demo_tx, task_runs):
-    old_title = demo_tx.title
+def test_page_goes_live_at_its_time_once(worker, page_tx, task_runs):
+    old_title = page_tx.title
     go_live_at = seconds_from_now(3)
-    revision = schedule_page(demo_tx, go_live_at, title="Internationellt arbete – ny rubrik")
+    revision = schedule_page(page_tx, go_live_at, title="Vänorter – ny rubrik")
 
     # Until its time the visitor sees the old page (a state read before the
     # time must be the old one: the worker may not publish early).
-    seen_before = fetch_page(demo_tx.pk).title
+    seen_before = fetch_page(page_tx.pk).title
     if timezone.now() < go_live_at:
         assert seen_before == old_title
 
     page = wait_until(
-        lambda: (p := fetch_page(demo_tx.pk)).title != old_title and p,
+        lambda: (p := fetch_page(page_tx.pk)).title != old_title and p,
         what="the scheduled title to go live",
     )
     assert page.live
@@ -87,7 +75,7 @@ def test_page_goes_live_at_its_time_once(worker, demo_tx, task_runs):
 
     response = Client().get(page.url)
     assert response.status_code == 200
-    assert "Internationellt arbete – ny rubrik" in response.content.decode()
+    assert "Vänorter – ny rubrik" in response.content.decode()
     # "Senast uppdaterad" moved to the publish.
     wait_until(
         lambda: PageUpdateStamp.objects.get(page_id=page.pk).updated_at == page.last_published_at,
@@ -96,22 +84,18 @@ def test_page_goes_live_at_its_time_once(worker, demo_tx, task_runs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_never_live_page_goes_live_at_its_time(worker, demo_tx, task_runs):
-    home = demo_tx.get_parent()
+def test_never_live_page_goes_live_at_its_time(worker, page_tx, task_runs):
     go_live_at = seconds_from_now(3)
-    page = home.add_child(
-        instance=InternationalPage(
-            title="Nya vänorter 2027",
-            slug="nya-vanorter",
-            introduction="Kommunen söker nya vänorter.",
-            body=body_of("Nya vänorter"),
-            live=False,
-            go_live_at=go_live_at,
-        )
+    # Published with a go-live time ahead: Wagtail schedules it.
+    page = make_page(
+        title="Nya vänorter 2027",
+        slug="nya-vanorter",
+        introduction="Kommunen söker nya vänorter.",
+        body=[heading("Nya vänorter"), paragraph("<p>En sida som ännu inte är publicerad.</p>")],
+        parent=page_tx.get_parent(),
+        go_live_at=go_live_at,
     )
-    revision = page.save_revision()
-    revision.publish()
-    revision.refresh_from_db()
+    revision = Revision.objects.get(pk=page.latest_revision_id)
     assert revision.approved_go_live_at == go_live_at
 
     # Scheduling a never-live page sends Wagtail's `page_published`: nothing
@@ -132,9 +116,9 @@ def test_never_live_page_goes_live_at_its_time(worker, demo_tx, task_runs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_page_expires_at_its_time_once(worker, demo_tx, task_runs):
+def test_page_expires_at_its_time_once(worker, page_tx, task_runs):
     expire_at = seconds_from_now(3)
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     page.expire_at = expire_at
     page.save_revision().publish()
     assert fetch_page(page.pk).live
@@ -147,14 +131,14 @@ def test_page_expires_at_its_time_once(worker, demo_tx, task_runs):
     assert entries.get().timestamp >= expire_at, "expired before its time"
     [run] = task_runs.wait_for(EXPIRE)
     assert run.retval == scheduling.EXPIRED
-    assert Client().get("/internationella-samarbeten/").status_code == 404
+    assert Client().get(PAGE_URL).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancelled_schedule_publishes_nothing(worker, demo_tx, task_runs):
-    old_title = demo_tx.title
+def test_cancelled_schedule_publishes_nothing(worker, page_tx, task_runs):
+    old_title = page_tx.title
     go_live_at = seconds_from_now(3)
-    revision = schedule_page(demo_tx, go_live_at, title="Ska aldrig synas")
+    revision = schedule_page(page_tx, go_live_at, title="Ska aldrig synas")
 
     # The editor cancels the schedule (Wagtail's "Cancel scheduled publish").
     revision.approved_go_live_at = None
@@ -164,26 +148,26 @@ def test_cancelled_schedule_publishes_nothing(worker, demo_tx, task_runs):
     [run] = task_runs.wait_for(PUBLISH, revision.pk)
     assert run.retval == scheduling.STALE
     assert timezone.now() >= go_live_at
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.title == old_title
     assert page.live_revision_id != revision.pk
     assert not logged(page, "wagtail.publish.scheduled").exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rescheduled_page_goes_live_once_at_the_new_time(worker, demo_tx, task_runs):
-    old_title = demo_tx.title
+def test_rescheduled_page_goes_live_once_at_the_new_time(worker, page_tx, task_runs):
+    old_title = page_tx.title
     first_time = seconds_from_now(3)
-    first = schedule_page(demo_tx, first_time, title="Första versionen")
+    first = schedule_page(page_tx, first_time, title="Första versionen")
     second_time = seconds_from_now(6)
-    second = schedule_page(demo_tx, second_time, title="Andra versionen")
+    second = schedule_page(page_tx, second_time, title="Andra versionen")
     first.refresh_from_db()
     assert first.approved_go_live_at is None  # Wagtail keeps one schedule per object
 
     titles_seen = set()
 
     def published():
-        page = fetch_page(demo_tx.pk)
+        page = fetch_page(page_tx.pk)
         titles_seen.add(page.title)
         return page.title != old_title and page
 
@@ -201,9 +185,9 @@ def test_rescheduled_page_goes_live_once_at_the_new_time(worker, demo_tx, task_r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_task_delivered_twice_publishes_once(worker, demo_tx, task_runs):
+def test_task_delivered_twice_publishes_once(worker, page_tx, task_runs):
     go_live_at = seconds_from_now(1)
-    revision = schedule_page(demo_tx, go_live_at, title="Levererad två gånger")
+    revision = schedule_page(page_tx, go_live_at, title="Levererad två gånger")
     sleep_until(go_live_at)
     # Redis re-delivers an unacknowledged task, or a sweep re-queues it: the
     # same task, twice, for the same due revision.
@@ -214,16 +198,16 @@ def test_task_delivered_twice_publishes_once(worker, demo_tx, task_runs):
     assert sorted(run.retval for run in runs) == sorted(
         [scheduling.PUBLISHED, scheduling.STALE, scheduling.STALE]
     )
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.title == "Levererad två gånger"
     assert logged(page, "wagtail.publish.scheduled").count() == 1
-    assert logged(page, "wagtail.publish").count() == 1  # the demo loader's, no more
+    assert logged(page, "wagtail.publish").count() == 1  # the builder's, no more
 
 
 @pytest.mark.django_db(transaction=True)
-def test_early_task_does_nothing_and_publishes_at_its_time(worker, demo_tx, broker, task_runs):
+def test_early_task_does_nothing_and_publishes_at_its_time(worker, page_tx, broker, task_runs):
     go_live_at = seconds_from_now(3)
-    revision = schedule_page(demo_tx, go_live_at, title="Inte för tidigt")
+    revision = schedule_page(page_tx, go_live_at, title="Inte för tidigt")
     # A task that wakes before its time (a clock step, an ETA lost and
     # re-queued without one): sent now, to run at once.
     publishing.publish_revision.apply_async(args=[revision.pk, scheduling.as_iso(go_live_at)])
@@ -232,20 +216,20 @@ def test_early_task_does_nothing_and_publishes_at_its_time(worker, demo_tx, brok
     assert sorted(run.retval for run in runs) == [scheduling.PUBLISHED, scheduling.STALE]
     early = [run for run in task_runs.of(PUBLISH, revision.pk) if run.state == "RETRY"]
     assert early, "the early task did not wait for its time"
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.last_published_at >= go_live_at, "published before its time"
     assert logged(page, "wagtail.publish.scheduled").count() == 1
 
 
 @pytest.mark.django_db
-def test_publish_before_its_time_returns_early_and_changes_nothing(demo_page):
+def test_publish_before_its_time_returns_early_and_changes_nothing(page_db):
     go_live_at = timezone.now() + timedelta(minutes=5)
-    page = fetch_page(demo_page.pk)
+    page = fetch_page(page_db.pk)
     page.title = "För tidigt"
     page.go_live_at = go_live_at
     revision = page.save_revision()
     revision.publish()
-    before = fetch_page(demo_page.pk)
+    before = fetch_page(page_db.pk)
 
     outcome = scheduling.publish_scheduled_revision(revision.pk, scheduling.as_iso(go_live_at))
 
@@ -253,7 +237,7 @@ def test_publish_before_its_time_returns_early_and_changes_nothing(demo_page):
     assert 0 < outcome.wait_seconds <= 300
     revision.refresh_from_db()
     assert revision.approved_go_live_at == go_live_at
-    after = fetch_page(demo_page.pk)
+    after = fetch_page(page_db.pk)
     assert (after.title, after.live_revision_id, after.last_published_at) == (
         before.title,
         before.live_revision_id,
@@ -271,9 +255,9 @@ def test_publish_before_its_time_returns_early_and_changes_nothing(demo_page):
 
 
 @pytest.mark.django_db
-def test_expiry_before_its_time_returns_early_and_twice_expires_once(demo_page):
+def test_expiry_before_its_time_returns_early_and_twice_expires_once(page_db):
     expire_at = timezone.now() + timedelta(minutes=5)
-    page = fetch_page(demo_page.pk)
+    page = fetch_page(page_db.pk)
     page.expire_at = expire_at
     page.save_revision().publish()
     page_type = ContentType.objects.get_for_model(Page).pk
@@ -291,11 +275,11 @@ def test_expiry_before_its_time_returns_early_and_twice_expires_once(demo_page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_scheduling_queues_one_exact_time_task_on_commit(demo_tx, broker):
+def test_scheduling_queues_one_exact_time_task_on_commit(page_tx, broker):
     """No worker: what the receiver puts on the real broker, and when. Due
     before the next sweeps: queued at once."""
     go_live_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS - 2)
-    revision = schedule_page(demo_tx, go_live_at, title="Köad")
+    revision = schedule_page(page_tx, go_live_at, title="Köad")
     messages = [m for m in queued_messages(broker) if m["headers"]["task"] == PUBLISH]
     assert len(messages) == 1, task_names(queued_messages(broker))
     headers = messages[0]["headers"]
@@ -305,9 +289,9 @@ def test_scheduling_queues_one_exact_time_task_on_commit(demo_tx, broker):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_schedule_a_minute_ahead_is_left_to_the_sweep(demo_tx, broker, cache_redis):
+def test_schedule_a_minute_ahead_is_left_to_the_sweep(page_tx, broker, cache_redis):
     go_live_at = seconds_from_now(60)
-    revision = schedule_page(demo_tx, go_live_at, title="Om en minut")
+    revision = schedule_page(page_tx, go_live_at, title="Om en minut")
     assert not queued_messages(broker)
 
     assert publishing.plan_due() == 1  # beat's next sweep
@@ -321,9 +305,9 @@ def test_schedule_a_minute_ahead_is_left_to_the_sweep(demo_tx, broker, cache_red
 @pytest.mark.django_db(transaction=True)
 @override_settings(SCHEDULE_BATCH_SIZE=4)
 def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
-    demo_tx, broker, cache_redis, task_runs
+    home_tx, broker, cache_redis, task_runs
 ):
-    pages = new_pages(demo_tx.get_parent(), "samtidig", 10)
+    pages = drafts("Samtidig", 10)
     # Far enough ahead that the receivers leave it to the sweep.
     go_live_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS + 3)
     revisions = [schedule_page(page, go_live_at) for page in pages]
@@ -358,9 +342,9 @@ def test_pages_due_at_one_instant_go_out_in_batches_and_go_live_once_each(
 @pytest.mark.django_db(transaction=True)
 @override_settings(SCHEDULE_BATCH_SIZE=4)
 def test_pages_due_to_expire_at_one_instant_go_out_in_batches_and_expire_once_each(
-    demo_tx, broker, cache_redis, task_runs
+    home_tx, broker, cache_redis, task_runs
 ):
-    pages = new_pages(demo_tx.get_parent(), "kampanj", 6)
+    pages = drafts("Kampanj", 6)
     # Far enough ahead that the receivers leave it to the sweep.
     expire_at = seconds_from_now(2 * settings.SCHEDULE_SWEEP_SECONDS + 3)
     for page in pages:
@@ -399,9 +383,9 @@ def test_pages_due_to_expire_at_one_instant_go_out_in_batches_and_expire_once_ea
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revision_that_fails_in_a_batch_goes_on_alone_and_the_rest_go_live(
-    demo_tx, broker, cache_redis, task_runs
+    home_tx, broker, cache_redis, task_runs
 ):
-    pages = new_pages(demo_tx.get_parent(), "grupp", 3)
+    pages = drafts("Grupp", 3)
     go_live_at = seconds_from_now(1)
     revisions = [schedule_page(page, go_live_at) for page in pages]
     broker.flushdb()  # the receivers' own tasks: this test sends the batch itself
@@ -434,9 +418,9 @@ def test_a_revision_that_fails_in_a_batch_goes_on_alone_and_the_rest_go_live(
 
 @pytest.mark.django_db(transaction=True)
 @override_settings(SCHEDULE_HORIZON_SECONDS=2)
-def test_schedule_beyond_the_horizon_is_queued_by_the_sweep(worker, demo_tx, broker, task_runs):
+def test_schedule_beyond_the_horizon_is_queued_by_the_sweep(worker, page_tx, broker, task_runs):
     go_live_at = seconds_from_now(4)
-    revision = schedule_page(demo_tx, go_live_at, title="Bortom horisonten")
+    revision = schedule_page(page_tx, go_live_at, title="Bortom horisonten")
     # Too far ahead for an exact-time task: none was queued on commit.
     assert not queued_messages(broker) and broker.hlen("unacked") == 0
     assert not task_runs.runs
@@ -445,19 +429,19 @@ def test_schedule_beyond_the_horizon_is_queued_by_the_sweep(worker, demo_tx, bro
 
     def swept_and_published():
         sweeps.append(publishing.plan_due())  # beat, every few seconds
-        return fetch_page(demo_tx.pk).live_revision_id == revision.pk
+        return fetch_page(page_tx.pk).live_revision_id == revision.pk
 
     wait_until(swept_and_published, interval=0.25, what="a sweep to queue it in time")
     assert sum(sweeps) == 1, sweeps
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     assert page.last_published_at >= go_live_at, "published before its time"
     assert logged(page, "wagtail.publish.scheduled").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_publish_queues_its_follow_up_work_once(demo_tx, broker):
+def test_a_publish_queues_its_follow_up_work_once(page_tx, kim, broker):
     """No worker: what a publish puts on the real broker when it commits."""
-    page = fetch_page(demo_tx.pk)
+    page = fetch_page(page_tx.pk)
     page.title = "En gång"
     page.save_revision().publish()
     # The page's own stamp moves inside its publish transaction: nothing is
@@ -466,7 +450,7 @@ def test_a_publish_queues_its_follow_up_work_once(demo_tx, broker):
     assert fetch_page(page.pk).last_updated_at == fetch_page(page.pk).last_published_at
 
     broker.flushdb()
-    contact = Contact.objects.get(email="kim.exempelsson@example.org")
+    contact = fetch_contact(kim.pk)
     contact.phone = "0510-77 12 12"
     contact.save_revision().publish()
     assert task_names(queued_messages(broker)) == ["tasks.propagate_contact_change"]
