@@ -21,11 +21,13 @@ run: setup
 	$(PY) manage.py ensure_admin
 	PORT=$(PORT) $(PY) manage.py runstack
 
+# The tests' services (database, Redis, Chromium) are set up, or the one
+# command that would set them up is named, by scripts/test-environment.sh.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	PYTHON=$(PY) scripts/test-environment.sh $(VENV)/bin/pytest
 
 bench: setup
 	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done

@@ -8,6 +8,7 @@ import dj_database_url
 
 from .environment import (
     BASE_DIR,
+    env_bool,
     env_int,
     env_list,
     env_str,
@@ -16,7 +17,6 @@ from .environment import (
     var_dir,
 )
 
-PROJECT_DIR = BASE_DIR / "cms"
 VAR_DIR = var_dir()
 
 INSTALLED_APPS = [
@@ -61,7 +61,6 @@ WSGI_APPLICATION = "cms.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PROJECT_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -116,7 +115,6 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
 STATIC_ROOT = env_str("STATIC_ROOT", str(BASE_DIR / "static"))
 STATIC_URL = "/static/"
 MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
@@ -281,7 +279,7 @@ if EMAIL_HOST:
     EMAIL_PORT = env_int("EMAIL_PORT", 25)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_str("EMAIL_USE_TLS", "") in ("1", "true", "True")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
     EMAIL_TIMEOUT = 30
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -1,6 +1,7 @@
 """The settings as each environment loads them: production's deploy checks and
-its refusal to start without a key, the development database, language and
-time zone, the Redis split between broker and cache, Celery's JSON.
+its refusal to start without a key, the development database and its
+locking, the Redis split between broker and cache, e-mail's TLS flag,
+collectstatic finding each file once, Celery refusing pickle.
 
 Each environment is loaded in a subprocess of its own, from a clean
 environment: settings are read once per process.
@@ -125,21 +126,14 @@ def test_dev_defaults_to_sqlite_under_var_dir_in_wal_mode(tmp_path):
     default = data["DATABASES"]["default"]
     assert default["ENGINE"] == "django.db.backends.sqlite3"
     assert Path(default["NAME"]) == tmp_path / "db.sqlite3"
-    assert default["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
-    assert default["OPTIONS"]["timeout"] >= 5
-    assert "journal_mode=WAL" in default["OPTIONS"]["init_command"]
+    # Readers never wait for the writer; a busy lock is waited for, seconds.
     assert data["journal_mode"] == "wal"
-    assert data["busy_timeout"] == default["OPTIONS"]["timeout"] * 1000
+    assert data["busy_timeout"] >= 5000
+    # IMMEDIATE: a transaction takes the write lock at BEGIN, before it writes.
     assert data["other_could_write"] == "database is locked"
     # WAL is recorded in the file, for every process that opens it.
     with sqlite3.connect(tmp_path / "db.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
-def test_swedish_language_and_stockholm_time():
-    assert settings.TIME_ZONE == "Europe/Stockholm"
-    assert settings.LANGUAGE_CODE == "sv"
-    assert settings.USE_TZ is True
 
 
 @pytest.mark.parametrize(
@@ -173,11 +167,71 @@ def test_broker_and_cache_use_different_redis_databases(tmp_path, redis_url, mod
     assert broker_db != cache_db
 
 
-def test_celery_speaks_json_only():
+def test_celery_reads_the_settings_and_refuses_a_pickled_message():
+    """Unpickling a message can run any code its sender chose: the app (as a
+    worker would) accepts what it sends itself and refuses pickle."""
+    from kombu.exceptions import ContentDisallowed
+    from kombu.serialization import dumps, loads, prepare_accept_content
+
     from cms.celery import app
 
-    assert app.main == "cms"
-    assert list(app.conf.accept_content) == ["json"]
-    assert app.conf.task_serializer == "json"
-    assert app.conf.result_serializer == "json"
-    assert list(app.conf.result_accept_content or ["json"]) == ["json"]
+    # The CELERY_ settings reach the app (Celery's own default is amqp://).
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
+    accept = prepare_accept_content(app.conf.accept_content)  # as the worker does
+    message = {"args": [1], "kwargs": {"revision_id": 2}}
+    content_type, encoding, body = dumps(message, serializer=app.conf.task_serializer)
+    assert loads(body, content_type, encoding, accept=accept) == message
+    content_type, encoding, body = dumps(message, serializer="pickle")
+    with pytest.raises(ContentDisallowed):
+        loads(body, content_type, encoding, accept=accept)
+
+
+SMTP_CONNECTION = """
+import json
+import django
+django.setup()
+from django.core.mail import get_connection
+connection = get_connection()
+print(json.dumps([type(connection).__name__, connection.use_tls]))
+"""
+
+
+@pytest.mark.parametrize(
+    "value, use_tls", [("yes", True), ("true", True), ("off", False), (None, False)]
+)
+def test_email_use_tls_reads_yes_and_no_like_every_flag(tmp_path, value, use_tls):
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="cms.settings.dev",
+        VAR_DIR=str(tmp_path),
+        EMAIL_HOST="smtp.example.org",
+    )
+    if value is not None:
+        env["EMAIL_USE_TLS"] = value
+    result = run(env, "-c", SMTP_CONNECTION)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == ["EmailBackend", use_tls]
+
+
+def test_email_use_tls_refuses_a_value_that_is_not_a_flag(tmp_path):
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="cms.settings.dev",
+        VAR_DIR=str(tmp_path),
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_USE_TLS="ja",
+    )
+    result = run(env, "-c", SMTP_CONNECTION)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "EMAIL_USE_TLS" in result.stderr.strip().splitlines()[-1]
+
+
+def test_collectstatic_finds_each_file_once(tmp_path):
+    """The project's own static files are found once (as the `cms` app's), so
+    no file silently hides another of the same path."""
+    static_root = tmp_path / "static"
+    env = production_env(tmp_path, STATIC_ROOT=str(static_root))
+    result = run(env, "manage.py", "collectstatic", "--noinput")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Found another file" not in output
+    assert (static_root / "css" / "site.css").is_file()

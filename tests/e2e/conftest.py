@@ -1,9 +1,11 @@
 """Fixtures for the real-browser tests: Debian's Chromium driven by Playwright,
 pages served by pytest-django's live server with the demo content loaded.
 
-Chromium comes from Debian (`apt-get install chromium`, which .ci/run does);
-never `playwright install`. Without /usr/bin/chromium the browser tests fail,
-they do not skip: a missing browser must not pass unnoticed in CI.
+Chromium comes from Debian: `make test` installs it (`apt-get install
+chromium`, scripts/test-environment.sh) or stops before the first test and
+says what to run; never `playwright install`, which fetches a browser of its
+own. Run without `make test` and without /usr/bin/chromium, the browser
+tests fail, they do not skip: a missing browser must not pass unnoticed.
 """
 
 import os
@@ -43,7 +45,8 @@ def browser():
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
             f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. "
-            "Install it with `apt-get install chromium` (never `playwright install`).",
+            "`make test` installs it; or run `sudo apt-get install chromium` "
+            "(never `playwright install`).",
             pytrace=False,
         )
     from playwright.sync_api import sync_playwright
