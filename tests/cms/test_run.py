@@ -11,7 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from cms.settings.environment import redis_url_with_db
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,7 +36,9 @@ def laptop_env(tmp_path):
         ADMIN_PASSWORD="ett-langt-losenord-for-test",
         PYTHONUNBUFFERED="1",
     )
-    env.pop("CACHE_BACKEND", None)
+    # The cache follows REDIS_URL (the next database number), as on a laptop.
+    for name in ("CACHE_BACKEND", "CACHE_REDIS_URL"):
+        env.pop(name, None)
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     return env
@@ -94,7 +98,9 @@ def test_make_run_serves_the_page_and_stops_on_ctrl_c(laptop_env, tmp_path, with
     env = dict(laptop_env)
     if with_redis:
         # A database number of its own, so nothing else's queue is touched.
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+        # The Redis the tests use (make test may have started a private one),
+        # on a database number of its own.
+        env["REDIS_URL"] = redis_url_with_db(settings.REDIS_URL, 13)
     else:
         env["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
 
