@@ -4,12 +4,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from feedback import urls as feedback_urls
 from tasks.health import healthz
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz/", healthz, name="healthz"),
+    path("feedback/", include(feedback_urls)),
 ]
 
 if settings.DEBUG:

@@ -18,6 +18,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from feedback import digests as feedback_digests
+from feedback import ratelimit as feedback_ratelimit
+
 from . import outbox, scheduling
 from .publishing import LAST_SWEEP_KEY
 
@@ -100,6 +103,21 @@ def report(include_worker=True):
             waited = (timezone.now() - oldest).total_seconds() if oldest else 0
             if failed or waited > unsent_for_at_most_seconds():
                 result["ok"] = False
+        try:
+            feedback = feedback_digests.health()
+        except Exception as exc:  # e.g. before `migrate`: still answer in JSON
+            result["feedback_error"] = exc.__class__.__name__
+            result["ok"] = False
+        else:
+            result["feedback_digests_waiting"] = feedback["digests_waiting"]
+            result["feedback_failing_owner_addresses"] = len(feedback["failing_owner_addresses"])
+            if feedback["failing_owner_addresses"]:
+                result["ok"] = False
+    # Failing open is by design (visitors are never refused for an outage),
+    # but an operator must know that no one is limited.
+    result["feedback_rate_limit"] = feedback_ratelimit.status()
+    if result["feedback_rate_limit"] != "ok":
+        result["ok"] = False
     return result
 
 

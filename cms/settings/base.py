@@ -22,7 +22,9 @@ VAR_DIR = var_dir()
 INSTALLED_APPS = [
     "cms",
     "intl_pages",
+    "feedback",
     "tasks",
+    "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
@@ -68,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
             ],
         },
     },
@@ -253,6 +256,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": UNSENT_RESEND_SECONDS,
         "options": {"expires": UNSENT_RESEND_SECONDS * 2},
     },
+    "sweep-feedback-digests": {
+        "task": "tasks.sweep_feedback_digests",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
+    "erase-expired-feedback-data": {
+        "task": "tasks.erase_expired_feedback_data",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
     "reconcile-stamps": {
         "task": "tasks.reconcile_stamps",
         "schedule": STAMP_RECONCILE_SECONDS,
@@ -335,3 +348,30 @@ LOGGING = {
         "celery.beat": {"level": "WARNING"},
     },
 }
+
+
+# Visitor feedback (the feedback app). A form sent sooner than this after
+# its token was made is taken for a bot's; a token lives this long (a cached
+# page's token is shared and may be old).
+FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
+FEEDBACK_TOKEN_MAX_AGE_SECONDS = env_int("FEEDBACK_TOKEN_MAX_AGE_SECONDS", 7 * 24 * 3600)
+# How long the widget's later steps may add to the answer a bare Ja or Nej made.
+FEEDBACK_AMEND_MAX_AGE_SECONDS = env_int("FEEDBACK_AMEND_MAX_AGE_SECONDS", 3600)
+# Posts per client address and window: generous enough for a class of
+# pupils behind one school's address.
+FEEDBACK_RATE_LIMIT = env_int("FEEDBACK_RATE_LIMIT", 60)
+FEEDBACK_RATE_LIMIT_WINDOW_SECONDS = env_int("FEEDBACK_RATE_LIMIT_WINDOW_SECONDS", 600)
+FEEDBACK_RATE_LIMIT_REDIS_URL = env_str("FEEDBACK_RATE_LIMIT_REDIS_URL", CACHE_REDIS_URL)
+# Proxies in front of the web server that append to X-Forwarded-For (0: none,
+# the client's address is REMOTE_ADDR).
+FEEDBACK_TRUSTED_PROXIES = env_int("FEEDBACK_TRUSTED_PROXIES", 0)
+# Front-end origins allowed to post feedback besides the site itself.
+FEEDBACK_ALLOWED_ORIGINS = env_list("FEEDBACK_ALLOWED_ORIGINS")
+# A post larger than this is refused (413) before it is read.
+FEEDBACK_MAX_BODY_BYTES = env_int("FEEDBACK_MAX_BODY_BYTES", 16 * 1024)
+# The envelope sender of the digests: a monitored address, where bounces go.
+FEEDBACK_BOUNCE_ADDRESS = env_str("FEEDBACK_BOUNCE_ADDRESS", DEFAULT_FROM_EMAIL)
+# Retention (gallring): contact addresses and comments as received are erased
+# this many days after the answer came in. The municipality's gallringsbeslut
+# sets the period.
+FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 90)

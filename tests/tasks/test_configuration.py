@@ -26,6 +26,9 @@ def test_the_project_tasks_are_registered():
         "tasks.reconcile_stamps",
         "tasks.run_wagtail_task",
         "tasks.run_wagtail_tasks",
+        "tasks.sweep_feedback_digests",
+        "tasks.send_feedback_digest",
+        "tasks.erase_expired_feedback_data",
     }
 
 

@@ -1,0 +1,282 @@
+"""Digests: the answers of one owner address, gathered, built as plain data,
+rendered as one e-mail, and sent once.
+
+The database is the outbox. Unsent answers are the truth: `gather_due`
+takes, for every owner address whose digest is due, its unsent answers into
+a new Digest row, built once with a Message-ID derived from the digest's
+key. `send` claims the row, sends it, and only after the SMTP server has
+accepted the message marks it (and so its answers) sent. A worker that dies
+between the two leaves the row claimed; once the claim is stale it is sent
+again as is: the same Message-ID, so the owner's mail client shows one.
+"""
+
+import hashlib
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Count, Min, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Digest, DigestFrequency, DigestStatus, Feedback, OwnerMailbox
+
+logger = logging.getLogger(__name__)
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+SEND_HOUR = time(7, 0)
+# A claim older than this is taken for a worker that died while sending.
+STALE_CLAIM = timedelta(minutes=10)
+
+
+# When a digest is due
+
+
+def due_cutoff(frequency, now):
+    """Answers that arrived before this moment are due for an owner address
+    with this frequency: at once, everything; daily, what came before the
+    latest 07:00 in Stockholm; weekly, before the latest Monday 07:00.
+    Computed on Stockholm's wall clock, whatever zone beat runs in."""
+    if frequency == DigestFrequency.IMMEDIATE:
+        return now
+    local = now.astimezone(STOCKHOLM)
+    slot = datetime.combine(local.date(), SEND_HOUR, tzinfo=STOCKHOLM)
+    if slot > local:
+        slot -= timedelta(days=1)
+    if frequency == DigestFrequency.WEEKLY:
+        slot -= timedelta(days=slot.weekday())  # back to Monday
+    # Rebuilt from the wall clock: a day's subtraction across a change of
+    # daylight saving keeps 07:00.
+    return datetime.combine(slot.date(), SEND_HOUR, tzinfo=STOCKHOLM)
+
+
+def frequencies():
+    return dict(OwnerMailbox.objects.values_list("email", "frequency"))
+
+
+# Building
+
+
+def digest_key(owner_email, answer_ids):
+    """Stable for the same owner and the same answers."""
+    material = f"{owner_email.lower()}:{','.join(map(str, sorted(answer_ids)))}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def message_id_for(key):
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<sidrespons.{key[:32]}@{domain}>"
+
+
+def digest_data(owner_email, answers):
+    """What a digest says, as plain data: per page, the number of Ja and Nej,
+    the mean rating, and every redacted comment with its time and the
+    visitor's contact address where one was given."""
+    pages = {}
+    for answer in sorted(answers, key=lambda a: (a.page_title, a.created_at)):
+        key = (answer.page_id, answer.page_url)
+        page = pages.setdefault(
+            key,
+            {
+                "title": answer.page_title,
+                "url": answer.page_url,
+                "report_url": _report_url(answer.page_id),
+                "yes": 0,
+                "no": 0,
+                "ratings": [],
+                "comments": [],
+            },
+        )
+        page["yes" if answer.helpful else "no"] += 1
+        if answer.rating is not None:
+            page["ratings"].append(answer.rating)
+        if answer.comment or answer.contact_email:
+            page["comments"].append(
+                {
+                    "at": timezone.localtime(answer.created_at, STOCKHOLM),
+                    "helpful": answer.helpful,
+                    "rating": answer.rating,
+                    "text": answer.comment,
+                    "contact_email": answer.contact_email,
+                }
+            )
+    for page in pages.values():
+        ratings = page.pop("ratings")
+        page["mean_rating"] = round(sum(ratings) / len(ratings), 1) if ratings else None
+        page["rated"] = len(ratings)
+    return {
+        "owner_email": owner_email,
+        "answers": len(answers),
+        "pages": list(pages.values()),
+    }
+
+
+def _report_url(page_id):
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    url = f"{base}{reverse('wagtailadmin_home')}"
+    return f"{url}reports/sidrespons/?page={page_id}" if page_id else f"{url}reports/sidrespons/"
+
+
+def render(data):
+    """(subject, text, html) of a digest. Every visitor's string is escaped
+    in the HTML part; the text part is plain text."""
+    count = data["answers"]
+    subject = f"Sidrespons: {count} {'nytt svar' if count == 1 else 'nya svar'} från besökare"
+    text = render_to_string("feedback/digest.txt", data)
+    html = render_to_string("feedback/digest.html", data)
+    return subject, text, html
+
+
+def gather_due(now=None, everything=False):
+    """A new Digest for every owner address that has due, unsent answers
+    (`everything`: all unsent answers, whatever the frequency). Returns the
+    new digests' ids."""
+    now = now or timezone.now()
+    by_owner = frequencies()
+    owners = Feedback.objects.unsent().values_list("owner_email", flat=True).distinct()
+    created = []
+    for owner_email in owners:
+        frequency = by_owner.get(owner_email, DigestFrequency.DAILY)
+        cutoff = now if everything else due_cutoff(frequency, now)
+        digest_id = _gather_one(owner_email, cutoff, now)
+        if digest_id:
+            created.append(digest_id)
+    return created
+
+
+def _gather_one(owner_email, cutoff, now):
+    with transaction.atomic():
+        answers = list(
+            Feedback.objects.unsent()
+            .select_for_update(skip_locked=True)
+            .filter(owner_email=owner_email, created_at__lt=cutoff)
+            .order_by("pk")
+        )
+        if not answers:
+            return None
+        key = digest_key(owner_email, [a.pk for a in answers])
+        subject, text, html = render(digest_data(owner_email, answers))
+        digest = Digest.objects.create(
+            key=key,
+            owner_email=owner_email,
+            message_id=message_id_for(key),
+            subject=subject,
+            text_body=text,
+            html_body=html,
+            next_attempt_at=now,
+        )
+        # Only answers still unsent: another sweep may have taken some.
+        Feedback.objects.filter(pk__in=[a.pk for a in answers], digest__isnull=True).update(
+            digest=digest
+        )
+    return digest.pk
+
+
+# Sending
+
+
+def retry_delay(attempts):
+    """1, 2, 4 … minutes, at most an hour apart: retried for hours."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def sendable(now=None):
+    """Ids of digests to send now: due ones, and ones whose claim is stale."""
+    now = now or timezone.now()
+    return list(
+        Digest.objects.filter(
+            Q(status=DigestStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=DigestStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def claim(digest_id, now):
+    """True for the one caller that may send the digest now."""
+    return bool(
+        Digest.objects.filter(pk=digest_id)
+        .filter(
+            Q(status=DigestStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=DigestStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(status=DigestStatus.SENDING, claimed_at=now)
+    )
+
+
+def message(digest, connection=None):
+    """The digest as an e-mail: From the site's address, the envelope sender
+    (where bounces go) the monitored FEEDBACK_BOUNCE_ADDRESS."""
+    email = EmailMultiAlternatives(
+        subject=digest.subject,
+        body=digest.text_body,
+        from_email=settings.FEEDBACK_BOUNCE_ADDRESS,
+        to=[digest.owner_email],
+        headers={"From": settings.DEFAULT_FROM_EMAIL, "Message-ID": digest.message_id},
+        connection=connection,
+    )
+    email.attach_alternative(digest.html_body, "text/html")
+    return email
+
+
+def send(digest_id, now=None, connection=None):
+    """Send one digest if it is due and this caller claims it. Returns
+    'sent', 'retry' (the SMTP server refused or did not answer; the next
+    attempt's time is on the row) or 'skipped'."""
+    now = now or timezone.now()
+    if not claim(digest_id, now):
+        return "skipped"
+    digest = Digest.objects.get(pk=digest_id)
+    try:
+        message(digest, connection or get_connection()).send()
+    except Exception as exc:
+        attempts = digest.attempts + 1
+        Digest.objects.filter(pk=digest_id, status=DigestStatus.SENDING).update(
+            status=DigestStatus.PENDING,
+            attempts=attempts,
+            next_attempt_at=timezone.now() + retry_delay(attempts),
+            last_error=repr(exc)[:500],
+        )
+        logger.warning(
+            "Sammanställning %s till %s kunde inte skickas (försök %s): %r",
+            digest_id,
+            digest.owner_email,
+            attempts,
+            exc,
+        )
+        return "retry"
+    with transaction.atomic():
+        Digest.objects.filter(pk=digest_id).update(
+            status=DigestStatus.SENT, sent_at=timezone.now(), attempts=digest.attempts + 1
+        )
+    logger.info("Skickade sammanställning %s till %s.", digest_id, digest.owner_email)
+    return "sent"
+
+
+def send_due(now=None, everything=False, connection=None):
+    """Gather what is due and send every sendable digest, in this process.
+    Returns {outcome: count}."""
+    gather_due(now, everything=everything)
+    outcomes = {}
+    for digest_id in sendable(now):
+        outcome = send(digest_id, now=now, connection=connection)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def health():
+    """For the health check: digests waiting, since when, and the owner
+    addresses whose digests keep failing (three attempts or more)."""
+    waiting = Digest.objects.exclude(status=DigestStatus.SENT)
+    summary = waiting.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    failing = waiting.filter(attempts__gte=3).values_list("owner_email", flat=True)
+    return {
+        "digests_waiting": summary["count"],
+        "digest_oldest": summary["oldest"],
+        "failing_owner_addresses": sorted(set(failing)),
+    }

@@ -1,0 +1,188 @@
+"""Visitors' answers to "Hjälpte informationen på den här sidan dig?", and the
+digests that bring them to each page owner's mailbox.
+
+An answer is a public record (allmän handling): it keeps the page's title,
+address and owner as they were when it arrived, and outlives the page. The
+comment is kept twice: as received, readable only with the registrar's
+permission, and redacted, which is what everything else shows.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+RATING_MIN = 1
+RATING_MAX = 5
+COMMENT_MAX_LENGTH = 2000
+
+REGISTRAR_PERMISSION = "feedback.view_comment_as_received"
+
+
+class DigestFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "direkt (inom en minut)"
+    DAILY = "daily", "en gång om dagen (kl. 07.00)"
+    WEEKLY = "weekly", "en gång i veckan (måndag kl. 07.00)"
+
+
+def default_owner_email():
+    return settings.DEFAULT_PAGE_OWNER_EMAIL
+
+
+@register_setting(icon="mail")
+class FeedbackSettings(BaseSiteSetting):
+    """What the feedback widget links to, and who gets the answers of pages
+    without an owner address of their own."""
+
+    default_owner_email = models.EmailField(
+        "mottagare när sidan saknar sidansvarig",
+        default=default_owner_email,
+        help_text="Får återkopplingen för sidtyper som inte har någon sidansvarig.",
+    )
+    services_feedback_url = models.URLField(
+        "adress till Tyck till om kommunen",
+        blank=True,
+        help_text="E-tjänsten för synpunkter på kommunens service och tjänster. "
+        "Widgeten länkar hit; lämna tomt så visas ingen länk.",
+    )
+
+    class Meta:
+        verbose_name = "sidrespons"
+
+
+class OwnerMailbox(models.Model):
+    """How often one owner address gets its digest."""
+
+    email = models.EmailField("sidansvarig", unique=True)
+    frequency = models.CharField(
+        "hur ofta",
+        max_length=20,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.DAILY,
+        help_text="När sammanställningen av besökarnas svar skickas till adressen.",
+    )
+
+    class Meta:
+        verbose_name = "mottagare av sidrespons"
+        verbose_name_plural = "mottagare av sidrespons"
+        ordering = ["email"]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_frequency_display()})"
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def counted(self):
+        """What digests, counts and charts include: not what the bot checks caught."""
+        return self.filter(is_spam=False)
+
+    def unsent(self):
+        return self.counted().filter(digest__isnull=True)
+
+
+class Feedback(models.Model):
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="sida",
+        null=True,
+        blank=True,
+        # A public record: it stays when the page goes.
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page_title = models.CharField("sidans titel", max_length=255)
+    page_url = models.CharField("sidans adress", max_length=500)
+    owner_email = models.EmailField("sidansvarig", db_index=True)
+
+    helpful = models.BooleanField("hjälpte informationen")
+    rating = models.PositiveSmallIntegerField(
+        "betyg",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)],
+    )
+    comment = models.TextField(
+        "kommentar",
+        blank=True,
+        help_text="Utan e-postadresser, telefonnummer och personnummer.",
+    )
+    comment_as_received = models.TextField("kommentar som den kom in", blank=True)
+    contact_email = models.EmailField("besökarens e-postadress", blank=True)
+
+    is_spam = models.BooleanField("skräp", default=False)
+    spam_reason = models.CharField("varför skräp", max_length=40, blank=True)
+
+    created_at = models.DateTimeField("inkom", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("ändrad", auto_now=True)
+    digest = models.ForeignKey(
+        "Digest",
+        verbose_name="sammanställning",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answers",
+    )
+    personal_data_erased_at = models.DateTimeField("personuppgifter gallrade", null=True)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "svar"
+        verbose_name_plural = "svar"
+        ordering = ["-created_at"]
+        permissions = [
+            (
+                "view_comment_as_received",
+                "Kan läsa och lämna ut kommentarer som de kom in (registrator)",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),
+                name="feedback_rating_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner_email", "digest", "is_spam"])]
+
+    def __str__(self):
+        return (
+            f"{'Ja' if self.helpful else 'Nej'} på {self.page_title} ({self.created_at:%Y-%m-%d})"
+        )
+
+
+class DigestStatus(models.TextChoices):
+    PENDING = "pending", "väntar"
+    SENDING = "sending", "skickas"
+    SENT = "sent", "skickad"
+
+
+class Digest(models.Model):
+    """One e-mail to one owner address with the answers it takes. Built once,
+    with a Message-ID derived from its key, so that a send repeated after a
+    crash is the identical message."""
+
+    key = models.CharField("nyckel", max_length=64, unique=True)
+    owner_email = models.EmailField("sidansvarig")
+    message_id = models.CharField("Message-ID", max_length=255)
+    subject = models.CharField("ämne", max_length=255)
+    text_body = models.TextField("text")
+    html_body = models.TextField("html")
+
+    status = models.CharField(
+        "status", max_length=10, choices=DigestStatus.choices, default=DigestStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField("försök", default=0)
+    next_attempt_at = models.DateTimeField("nästa försök", db_index=True)
+    claimed_at = models.DateTimeField("påbörjad", null=True, blank=True)
+    sent_at = models.DateTimeField("skickad", null=True, blank=True)
+    last_error = models.CharField("senaste fel", max_length=500, blank=True)
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sammanställning"
+        verbose_name_plural = "sammanställningar"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.owner_email} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

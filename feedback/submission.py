@@ -1,0 +1,129 @@
+"""Taking a visitor's answer: the one action that the widget's form, the JSON
+endpoint and the tests call.
+
+Validated (`FeedbackForm`), checked for bots, redacted and saved in the
+request's transaction; nothing is sent here. What the bot checks catch
+(honeypot filled, token missing, tampered with or too young) is saved too,
+flagged as spam and answered like any other post: a false positive loses
+nothing, and a bot learns nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from wagtail.models import Page
+
+from . import tokens
+from .forms import HONEYPOT_FIELD, FeedbackForm
+from .models import Feedback, FeedbackSettings
+from .redaction import redact
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    form: FeedbackForm
+    answer: Feedback | None = None
+
+    @property
+    def ok(self):
+        return self.answer is not None
+
+    @property
+    def reference(self):
+        """What the widget's later steps send to add to this answer."""
+        return tokens.answer_reference(self.answer.pk) if self.answer else ""
+
+
+def page_for_feedback(page_id):
+    """The live, public page an answer is about; 404 for any other."""
+    try:
+        page_id = int(page_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    page = Page.objects.live().public().filter(pk=page_id).specific().first()
+    if page is None:
+        raise Http404
+    return page
+
+
+def owner_email_of(page, site=None):
+    """Where the page's answers go: its own owner address, or the site's
+    default for page types that have none."""
+    owner = getattr(page, "owner_email", "")
+    if owner:
+        return owner
+    site = site or page.get_site()
+    return FeedbackSettings.for_site(site).default_owner_email
+
+
+def spam_reason(cleaned, page_id):
+    if cleaned.get(HONEYPOT_FIELD):
+        return "honeypot"
+    token = cleaned.get("token")
+    if not token:
+        return "token saknas"
+    age = tokens.form_token_age(token, page_id)
+    if age is None:
+        return "ogiltig token"
+    if age < settings.FEEDBACK_MIN_SECONDS:
+        return "för snabbt"
+    return ""
+
+
+def submit_feedback(page, data):
+    """Validate `data` (the form's fields) and save the answer it gives, or add
+    to the answer its `answer` reference names. Returns an Outcome: the bound
+    form, with its errors, and the saved answer when it was valid."""
+    form = FeedbackForm(data)
+    if not form.is_valid():
+        return Outcome(form)
+    return Outcome(form, save_answer(page, form))
+
+
+def save_answer(page, form):
+    """Save the answer of a valid form (see `submit_feedback`)."""
+    cleaned = form.cleaned_data
+    reason = spam_reason(cleaned, page.pk)
+    with transaction.atomic():
+        answer = _amendable(cleaned.get("answer"), page) if not reason else None
+        if answer is None:
+            answer = Feedback(
+                page=page,
+                page_title=page.title[:255],
+                page_url=(page.full_url or page.url or "")[:500],
+                owner_email=owner_email_of(page),
+                is_spam=bool(reason),
+                spam_reason=reason,
+            )
+        answer.helpful = cleaned["helpful"] == "yes"
+        if cleaned["rating"] is not None:
+            answer.rating = cleaned["rating"]
+        if cleaned["comment"]:
+            answer.comment_as_received = cleaned["comment"]
+            answer.comment = redact(cleaned["comment"])
+        if cleaned["email"]:
+            answer.contact_email = cleaned["email"]
+        answer.save()
+    if reason:
+        # The reason and the id only: never what the visitor wrote.
+        logger.info("Svar %s sparat som skräp (%s).", answer.pk, reason)
+    return answer
+
+
+def _amendable(reference, page):
+    """The answer a reference names, locked, if it may still be added to: the
+    same page, and not yet in a digest (a digest already sent keeps what it
+    said; the addition becomes an answer of its own)."""
+    answer_id = tokens.answer_id_from(reference)
+    if answer_id is None:
+        return None
+    return (
+        Feedback.objects.select_for_update()
+        .filter(pk=answer_id, page_id=page.pk, digest__isnull=True, is_spam=False)
+        .first()
+    )

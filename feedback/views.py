@@ -1,0 +1,106 @@
+"""The widget's endpoints: the form post and a fresh token.
+
+Cached pages carry no per-visitor CSRF cookie: instead of Django's CSRF
+middleware, a post must come from the site itself or an allowed front-end
+origin (the same Origin check, read the same way), and carries the signed
+token the bot checks read.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from . import ratelimit, tokens
+from .forms import FeedbackForm
+from .submission import Outcome, page_for_feedback, save_answer
+
+FOREIGN_ORIGIN = "Svaret kan inte tas emot härifrån."
+TOO_LARGE = "Svaret är för stort för att tas emot."
+TOO_MANY = "Vi har fått många svar från din anslutning. Försök igen om en stund."
+
+
+def origin_allowed(request):
+    """As Django's CSRF origin check: the Origin header (or, without one, the
+    Referer) names this request's own scheme and host, or an allowed
+    front-end origin. A post with neither header is accepted."""
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        referer = request.META.get("HTTP_REFERER")
+        if not referer:
+            return True
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin == own or origin in settings.FEEDBACK_ALLOWED_ORIGINS
+
+
+def wants_json(request):
+    return "application/json" in request.META.get("HTTP_ACCEPT", "")
+
+
+def refuse(request, status, message, headers=None):
+    if wants_json(request):
+        response = JsonResponse({"ok": False, "message": message}, status=status)
+    else:
+        response = TemplateResponse(
+            request, "feedback/refused.html", {"message": message}, status=status
+        )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+def post_feedback(request, page_id):
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.FEEDBACK_MAX_BODY_BYTES:
+        return refuse(request, 413, TOO_LARGE)
+    if not origin_allowed(request):
+        return refuse(request, 403, FOREIGN_ORIGIN)
+    page = page_for_feedback(page_id)
+    outcome = submit_feedback_limited(request, page)
+    if outcome is None:
+        return refuse(request, 429, TOO_MANY, {"Retry-After": str(request.feedback_retry_after)})
+    if wants_json(request):
+        if not outcome.ok:
+            errors = {name: list(messages) for name, messages in outcome.form.errors.items()}
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        return JsonResponse({"ok": True, "answer": outcome.reference}, status=201)
+    if not outcome.ok:
+        # The page again, with the error summary and every field as sent.
+        response = page.serve(request)
+        response.context_data["feedback_form"] = outcome.form
+        response.status_code = 400
+        return response
+    return HttpResponseRedirect(f"{page.url}?tack=1#feedback", status=303)
+
+
+def submit_feedback_limited(request, page):
+    """`submit_feedback`, with the post counted against the client's limit
+    once it is valid (a refused or invalid post is not counted). None when
+    the client is over its limit: nothing is saved."""
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return Outcome(form)
+    client = ratelimit.client_address(request)
+    allowed, retry_after = ratelimit.hit(client)
+    if not allowed:
+        ratelimit.undo(client)
+        request.feedback_retry_after = retry_after
+        return None
+    return Outcome(form, save_answer(page, form))
+
+
+@require_GET
+@never_cache
+def fresh_token(request, page_id):
+    """A token for a page the visitor is on: the widget asks when the visitor
+    first interacts, since a cached page's own token may be old."""
+    page = page_for_feedback(page_id)
+    return JsonResponse({"token": tokens.form_token(page.pk)})
