@@ -20,7 +20,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from .models import Digest, DigestFrequency, DigestStatus, Feedback, OwnerMailbox
@@ -84,14 +83,14 @@ def digest_data(owner_email, answers):
             {
                 "title": answer.page_title,
                 "url": answer.page_url,
-                "report_url": _report_url(answer.page_id),
                 "yes": 0,
                 "no": 0,
                 "ratings": [],
                 "comments": [],
             },
         )
-        page["yes" if answer.helpful else "no"] += 1
+        if answer.follow_up_of_id is None:  # a follow-up's Ja or Nej is counted already
+            page["yes" if answer.helpful else "no"] += 1
         if answer.rating is not None:
             page["ratings"].append(answer.rating)
         if answer.comment or answer.contact_email:
@@ -115,12 +114,6 @@ def digest_data(owner_email, answers):
     }
 
 
-def _report_url(page_id):
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    url = f"{base}{reverse('wagtailadmin_home')}"
-    return f"{url}reports/sidrespons/?page={page_id}" if page_id else f"{url}reports/sidrespons/"
-
-
 def render(data):
     """(subject, text, html) of a digest. Every visitor's string is escaped
     in the HTML part; the text part is plain text."""
@@ -137,7 +130,9 @@ def gather_due(now=None, everything=False):
     new digests' ids."""
     now = now or timezone.now()
     by_owner = frequencies()
-    owners = Feedback.objects.unsent().values_list("owner_email", flat=True).distinct()
+    # order_by(): the model's ordering would make DISTINCT run over
+    # (owner, time), one loop per answer instead of one per owner.
+    owners = Feedback.objects.unsent().order_by().values_list("owner_email", flat=True).distinct()
     created = []
     for owner_email in owners:
         frequency = by_owner.get(owner_email, DigestFrequency.DAILY)
@@ -184,27 +179,30 @@ def retry_delay(attempts):
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def sendable(now=None):
-    """Ids of digests to send now: due ones, and ones whose claim is stale."""
+def _sendable_now(now, everything=False):
+    """Due digests (all pending ones with `everything`, the command's --all),
+    and ones whose claim is stale: a worker died while sending."""
+    pending = Q(status=DigestStatus.PENDING)
+    if not everything:
+        pending &= Q(next_attempt_at__lte=now)
+    return pending | Q(status=DigestStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
+
+
+def sendable(now=None, everything=False):
+    """Ids of the digests to send now."""
     now = now or timezone.now()
     return list(
-        Digest.objects.filter(
-            Q(status=DigestStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=DigestStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
+        Digest.objects.filter(_sendable_now(now, everything))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)
     )
 
 
-def claim(digest_id, now):
+def claim(digest_id, now, everything=False):
     """True for the one caller that may send the digest now."""
     return bool(
         Digest.objects.filter(pk=digest_id)
-        .filter(
-            Q(status=DigestStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=DigestStatus.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
+        .filter(_sendable_now(now, everything))
         .update(status=DigestStatus.SENDING, claimed_at=now)
     )
 
@@ -224,19 +222,21 @@ def message(digest, connection=None):
     return email
 
 
-def send(digest_id, now=None, connection=None):
+def send(digest_id, now=None, connection=None, everything=False):
     """Send one digest if it is due and this caller claims it. Returns
     'sent', 'retry' (the SMTP server refused or did not answer; the next
     attempt's time is on the row) or 'skipped'."""
     now = now or timezone.now()
-    if not claim(digest_id, now):
+    if not claim(digest_id, now, everything):
         return "skipped"
     digest = Digest.objects.get(pk=digest_id)
+    mine = Digest.objects.filter(pk=digest_id, status=DigestStatus.SENDING, claimed_at=now)
     try:
         message(digest, connection or get_connection()).send()
     except Exception as exc:
         attempts = digest.attempts + 1
-        Digest.objects.filter(pk=digest_id, status=DigestStatus.SENDING).update(
+        # Only while the claim is still this caller's.
+        mine.update(
             status=DigestStatus.PENDING,
             attempts=attempts,
             next_attempt_at=timezone.now() + retry_delay(attempts),
@@ -250,12 +250,29 @@ def send(digest_id, now=None, connection=None):
             exc,
         )
         return "retry"
-    with transaction.atomic():
-        Digest.objects.filter(pk=digest_id).update(
-            status=DigestStatus.SENT, sent_at=timezone.now(), attempts=digest.attempts + 1
-        )
+    # Sent: the server has it. The bodies go (they hold visitors' addresses,
+    # which retention must be able to erase); the row keeps what it was.
+    Digest.objects.filter(pk=digest_id).update(
+        status=DigestStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=digest.attempts + 1,
+        text_body="",
+        html_body="",
+    )
     logger.info("Skickade sammanställning %s till %s.", digest_id, digest.owner_email)
     return "sent"
+
+
+def rebuild_unsent(digest_ids):
+    """Render the digests not yet sent again from their answers (after
+    retention or a visitor's request erased data they held); the key and the
+    Message-ID stay."""
+    for digest in Digest.objects.filter(pk__in=digest_ids).exclude(status=DigestStatus.SENT):
+        answers = list(digest.answers.all())
+        digest.subject, digest.text_body, digest.html_body = render(
+            digest_data(digest.owner_email, answers)
+        )
+        digest.save(update_fields=["subject", "text_body", "html_body"])
 
 
 def send_due(now=None, everything=False, connection=None):
@@ -263,8 +280,8 @@ def send_due(now=None, everything=False, connection=None):
     Returns {outcome: count}."""
     gather_due(now, everything=everything)
     outcomes = {}
-    for digest_id in sendable(now):
-        outcome = send(digest_id, now=now, connection=connection)
+    for digest_id in sendable(now, everything):
+        outcome = send(digest_id, now=now, connection=connection, everything=everything)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

@@ -123,6 +123,16 @@ class Feedback(models.Model):
         related_name="answers",
     )
     personal_data_erased_at = models.DateTimeField("personuppgifter gallrade", null=True)
+    # The widget's later steps, when the answer they add to had already gone
+    # into a digest: an answer of its own, whose Ja or Nej is not counted again.
+    follow_up_of = models.ForeignKey(
+        "self",
+        verbose_name="tillägg till",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
 
     objects = FeedbackQuerySet.as_manager()
 

@@ -16,8 +16,8 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 _client = None
-# When this process last found Redis unreachable (monotonic seconds), for
-# the health check; None while the limiter works.
+# Since when this process's limiter fails open (monotonic seconds), so that
+# an outage is logged once when it starts and once when it ends.
 _failing_since = None
 
 
@@ -32,7 +32,7 @@ def client():
 
 def hit(client_key, limit=None, window=None, now=None):
     """Count one post of `client_key` in the current window. Returns
-    (allowed, seconds until the window ends)."""
+    (allowed, seconds until the window ends, the window's key for `undo`)."""
     global _failing_since
     limit = limit or settings.FEEDBACK_RATE_LIMIT
     window = window or settings.FEEDBACK_RATE_LIMIT_WINDOW_SECONDS
@@ -48,18 +48,21 @@ def hit(client_key, limit=None, window=None, now=None):
     except redis.RedisError as exc:
         if _failing_since is None:
             _failing_since = time.monotonic()
-        logger.warning("Gränsen för svar per besökare gäller inte: Redis svarar inte (%r).", exc)
-        return True, 0
-    _failing_since = None
-    return count <= limit, retry_after
+            logger.warning(
+                "Gränsen för svar per besökare gäller inte: Redis svarar inte (%r).", exc
+            )
+        return True, 0, key
+    if _failing_since is not None:
+        logger.warning(
+            "Gränsen för svar per besökare gäller igen efter %.0f s.",
+            time.monotonic() - _failing_since,
+        )
+        _failing_since = None
+    return count <= limit, retry_after, key
 
 
-def undo(client_key, now=None):
-    """Take back a counted post that was refused (invalid input): only
-    accepted posts count."""
-    window = settings.FEEDBACK_RATE_LIMIT_WINDOW_SECONDS
-    now = time.time() if now is None else now
-    key = f"feedback:rate:{client_key}:{int(now // window) * window}"
+def undo(key):
+    """Take back a counted post that was refused: only accepted posts count."""
     try:
         client().decr(key)
     except redis.RedisError:
@@ -67,16 +70,12 @@ def undo(client_key, now=None):
 
 
 def status():
-    """For the health check: 'ok', or 'open' while this process's limiter
-    fails open (asked again of Redis, so that it recovers without a post)."""
-    global _failing_since
-    if _failing_since is None:
-        return "ok"
+    """For the health check: 'ok', or 'open' when Redis does not answer (every
+    process fails open then, whichever one is asked)."""
     try:
         client().ping()
     except redis.RedisError:
         return "open"
-    _failing_since = None
     return "ok"
 
 

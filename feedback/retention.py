@@ -8,7 +8,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from .digests import rebuild_unsent
 from .models import Feedback
+
+
+def _erase(answers, now):
+    """Erase the answers' personal data, and rebuild the unsent digests that
+    held it. Returns how many answers were erased."""
+    digest_ids = set(answers.exclude(digest=None).values_list("digest", flat=True))
+    erased = answers.update(contact_email="", comment_as_received="", personal_data_erased_at=now)
+    rebuild_unsent(digest_ids)
+    return erased
 
 
 def erase_expired(now=None):
@@ -16,17 +26,13 @@ def erase_expired(now=None):
     answers were erased."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.FEEDBACK_RETENTION_DAYS)
-    return (
-        Feedback.objects.filter(created_at__lt=cutoff)
-        .filter(~Q(contact_email="") | ~Q(comment_as_received=""))
-        .update(contact_email="", comment_as_received="", personal_data_erased_at=now)
+    expired = Feedback.objects.filter(created_at__lt=cutoff).filter(
+        ~Q(contact_email="") | ~Q(comment_as_received="")
     )
+    return _erase(expired, now)
 
 
 def erase_contact_address(email, now=None):
     """A visitor's GDPR request: erase everything stored under the address.
     Returns how many answers it was on."""
-    now = now or timezone.now()
-    return Feedback.objects.filter(contact_email__iexact=email).update(
-        contact_email="", comment_as_received="", personal_data_erased_at=now
-    )
+    return _erase(Feedback.objects.filter(contact_email__iexact=email), now or timezone.now())

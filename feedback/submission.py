@@ -16,7 +16,7 @@ from django.db import transaction
 from django.http import Http404
 from wagtail.models import Page
 
-from . import tokens
+from . import ratelimit, tokens
 from .forms import HONEYPOT_FIELD, FeedbackForm
 from .models import Feedback, FeedbackSettings
 from .redaction import redact
@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 class Outcome:
     form: FeedbackForm
     answer: Feedback | None = None
+    # Over the client's rate limit: nothing saved; try again after this long.
+    limited: bool = False
+    retry_after: int = 0
 
     @property
     def ok(self):
@@ -58,6 +61,8 @@ def owner_email_of(page, site=None):
     if owner:
         return owner
     site = site or page.get_site()
+    if site is None:  # a page outside every site's tree
+        return settings.DEFAULT_PAGE_OWNER_EMAIL
     return FeedbackSettings.for_site(site).default_owner_email
 
 
@@ -75,13 +80,20 @@ def spam_reason(cleaned, page_id):
     return ""
 
 
-def submit_feedback(page, data):
+def submit_feedback(page, data, client=None):
     """Validate `data` (the form's fields) and save the answer it gives, or add
-    to the answer its `answer` reference names. Returns an Outcome: the bound
-    form, with its errors, and the saved answer when it was valid."""
+    to the answer its `answer` reference names; with `client` (the visitor's
+    address), only within the client's rate limit, which counts valid posts
+    only. Returns an Outcome: the bound form with its errors, the saved
+    answer when it was valid, or `limited`."""
     form = FeedbackForm(data)
     if not form.is_valid():
         return Outcome(form)
+    if client is not None:
+        allowed, retry_after, key = ratelimit.hit(client)
+        if not allowed:
+            ratelimit.undo(key)  # a refused post does not count
+            return Outcome(form, limited=True, retry_after=retry_after)
     return Outcome(form, save_answer(page, form))
 
 
@@ -90,7 +102,9 @@ def save_answer(page, form):
     cleaned = form.cleaned_data
     reason = spam_reason(cleaned, page.pk)
     with transaction.atomic():
-        answer = _amendable(cleaned.get("answer"), page) if not reason else None
+        answer, gathered = (None, None)
+        if not reason:
+            answer, gathered = _answer_referred_to(cleaned.get("answer"), page)
         if answer is None:
             answer = Feedback(
                 page=page,
@@ -99,6 +113,7 @@ def save_answer(page, form):
                 owner_email=owner_email_of(page),
                 is_spam=bool(reason),
                 spam_reason=reason,
+                follow_up_of=gathered,
             )
         answer.helpful = cleaned["helpful"] == "yes"
         if cleaned["rating"] is not None:
@@ -115,15 +130,21 @@ def save_answer(page, form):
     return answer
 
 
-def _amendable(reference, page):
-    """The answer a reference names, locked, if it may still be added to: the
-    same page, and not yet in a digest (a digest already sent keeps what it
-    said; the addition becomes an answer of its own)."""
+def _answer_referred_to(reference, page):
+    """(the answer a reference names, locked, if it may still be added to;
+    the answer it names, if that one went into a digest already). A digest
+    keeps what it said: an addition to a gathered answer becomes an answer
+    of its own, a follow-up."""
     answer_id = tokens.answer_id_from(reference)
     if answer_id is None:
-        return None
-    return (
+        return None, None
+    answer = (
         Feedback.objects.select_for_update()
-        .filter(pk=answer_id, page_id=page.pk, digest__isnull=True, is_spam=False)
+        .filter(pk=answer_id, page_id=page.pk, is_spam=False)
         .first()
     )
+    if answer is None:
+        return None, None
+    if answer.digest_id is not None:
+        return None, answer
+    return answer, None

@@ -9,19 +9,31 @@ token the bot checks read.
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from . import ratelimit, tokens
-from .forms import FeedbackForm
-from .submission import Outcome, page_for_feedback, save_answer
+from .submission import page_for_feedback, submit_feedback
 
 FOREIGN_ORIGIN = "Svaret kan inte tas emot härifrån."
 TOO_LARGE = "Svaret är för stort för att tas emot."
 TOO_MANY = "Vi har fått många svar från din anslutning. Försök igen om en stund."
+MALFORMED = "Svaret gick inte att läsa. Ladda om sidan och försök igen."
+
+
+def body_length(request):
+    """The declared length of the body; a header that is not a number is
+    taken for a body too large to read."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return settings.FEEDBACK_MAX_BODY_BYTES + 1
 
 
 def origin_allowed(request):
@@ -33,7 +45,10 @@ def origin_allowed(request):
         referer = request.META.get("HTTP_REFERER")
         if not referer:
             return True
-        parts = urlsplit(referer)
+        try:
+            parts = urlsplit(referer)
+        except ValueError:  # not a URL at all
+            return False
         origin = f"{parts.scheme}://{parts.netloc}"
     own = f"{request.scheme}://{request.get_host()}"
     return origin == own or origin in settings.FEEDBACK_ALLOWED_ORIGINS
@@ -58,15 +73,21 @@ def refuse(request, status, message, headers=None):
 @csrf_exempt
 @require_POST
 @never_cache
+@sensitive_post_parameters("comment", "email")
 def post_feedback(request, page_id):
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.FEEDBACK_MAX_BODY_BYTES:
+    if body_length(request) > settings.FEEDBACK_MAX_BODY_BYTES:
         return refuse(request, 413, TOO_LARGE)
+    try:
+        request.POST  # noqa: B018  (parsed here, so that a broken body is a 400)
+    except (MultiPartParserError, BadRequest, LookupError, UnicodeError):
+        # A broken multipart body, an unknown or unusable charset.
+        return refuse(request, 400, MALFORMED)
     if not origin_allowed(request):
         return refuse(request, 403, FOREIGN_ORIGIN)
     page = page_for_feedback(page_id)
-    outcome = submit_feedback_limited(request, page)
-    if outcome is None:
-        return refuse(request, 429, TOO_MANY, {"Retry-After": str(request.feedback_retry_after)})
+    outcome = submit_feedback(page, request.POST, client=ratelimit.client_address(request))
+    if outcome.limited:
+        return refuse(request, 429, TOO_MANY, {"Retry-After": str(outcome.retry_after)})
     if wants_json(request):
         if not outcome.ok:
             errors = {name: list(messages) for name, messages in outcome.form.errors.items()}
@@ -79,22 +100,6 @@ def post_feedback(request, page_id):
         response.status_code = 400
         return response
     return HttpResponseRedirect(f"{page.url}?tack=1#feedback", status=303)
-
-
-def submit_feedback_limited(request, page):
-    """`submit_feedback`, with the post counted against the client's limit
-    once it is valid (a refused or invalid post is not counted). None when
-    the client is over its limit: nothing is saved."""
-    form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        return Outcome(form)
-    client = ratelimit.client_address(request)
-    allowed, retry_after = ratelimit.hit(client)
-    if not allowed:
-        ratelimit.undo(client)
-        request.feedback_retry_after = retry_after
-        return None
-    return Outcome(form, save_answer(page, form))
 
 
 @require_GET

@@ -5,6 +5,7 @@ updates, front-end cache purges, file deletion), run on the Celery workers.
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils.module_loading import import_string
 
 from .base import PipelineTask, RetryingTask
@@ -26,6 +27,8 @@ def run_wagtail_tasks(items):
     for task_path, args, kwargs in items:
         try:
             import_string(task_path).call(*args, **kwargs)
+        except SoftTimeLimitExceeded:
+            raise  # out of time: the hard limit must not cut the next item in half
         except Exception:
             logger.exception("Bakgrundsjobbet %s misslyckades; försöker igen.", task_path)
             run_wagtail_task.apply_async(args=[task_path, args, kwargs], countdown=2)

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 COMMENT = "Kartan saknas. Ring 070-123 45 67."
 
 
-@pytest.fixture(autouse=True)
-def _no_wait(settings):
+@pytest.fixture
+def quick(settings):
     # A person in a test types faster than the bot check's three seconds.
     settings.FEEDBACK_MIN_SECONDS = 0
 
@@ -26,7 +26,7 @@ def focused_text(page):
     return page.evaluate("document.activeElement && document.activeElement.textContent.trim()")
 
 
-def test_step_by_step_with_javascript(demo_site, open_page):
+def test_step_by_step_with_javascript(demo_site, open_page, quick):
     recorder = open_page(PHONE)
     page = recorder.page
     recorder.goto(INTERNATIONAL_PAGE)
@@ -67,7 +67,7 @@ def test_step_by_step_with_javascript(demo_site, open_page):
     assert "070-123 45 67" not in answer.comment and answer.comment_as_received == COMMENT
 
 
-def test_one_form_without_javascript(demo_site, browser, live_server):
+def test_one_form_without_javascript(demo_site, browser, live_server, quick):
     context = browser.new_context(locale="sv-SE", java_script_enabled=False, **PHONE)
     try:
         page = context.new_page()
@@ -100,7 +100,9 @@ def test_one_form_without_javascript(demo_site, browser, live_server):
         context.close()
 
 
-def test_the_form_without_its_script_is_accessible_in_every_state(demo_site, browser, live_server):
+def test_the_form_without_its_script_is_accessible_in_every_state(
+    demo_site, browser, live_server, quick
+):
     """axe-core needs JavaScript in the page: here the page runs it, but the
     widget's own script is kept out, so the widget is the plain form."""
     context = browser.new_context(locale="sv-SE", **PHONE)
@@ -124,3 +126,19 @@ def test_the_form_without_its_script_is_accessible_in_every_state(demo_site, bro
         assert_accessible(recorder)
     finally:
         context.close()
+
+
+def test_a_visitor_who_reads_first_is_not_taken_for_a_bot(demo_site, open_page):
+    """With the bot check's own minimum age: the script's fresh token, fetched
+    as the page loads, is old enough by the time a person answers."""
+    recorder = open_page(PHONE)
+    page = recorder.page
+    with page.expect_response("**/token/"):
+        recorder.goto(INTERNATIONAL_PAGE)
+    page.wait_for_timeout(3500)  # reading the page
+    page.locator("#feedback").get_by_label("Nej").check()
+    status = "document.querySelector('[data-feedback-status]').textContent"
+    page.wait_for_function(f"{status}.includes('Tack för ditt svar!')")
+
+    answer = Feedback.objects.get()
+    assert (answer.helpful, answer.is_spam) == (False, False)

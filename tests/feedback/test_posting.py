@@ -265,3 +265,40 @@ def test_an_answer_outlives_its_page(page):
     answer = Feedback.objects.get()
     assert answer.page_id is None
     assert answer.page_title == "Vänorter"
+
+
+def test_a_broken_body_is_a_400_in_swedish_never_a_500(page):
+    client = Client(raise_request_exception=False)
+    url = reverse("feedback:post", args=[page.pk])
+
+    broken_multipart = client.post(
+        url,
+        data=b"--x\r\nContent-Disposition: form-data\r\n\r\nnot closed",
+        content_type="multipart/form-data; boundary=",
+    )
+    not_utf8 = client.post(
+        url, data=b"helpful=yes&comment=\xff\xfe", content_type="application/x-www-form-urlencoded"
+    )
+    bad_length = client.post(url, answer_data(page), CONTENT_LENGTH="tolv")
+
+    assert broken_multipart.status_code == 400
+    assert "Svaret gick inte att läsa" in broken_multipart.content.decode()
+    # Django decodes a form body with replacement characters: saved (without
+    # a token, as spam), never a 500.
+    assert not_utf8.status_code == 303
+    assert bad_length.status_code == 413
+    bad_referer = client.post(url, answer_data(page), HTTP_REFERER="http://[")
+    assert bad_referer.status_code == 403
+
+
+def test_an_addition_to_an_answer_already_in_a_digest_is_a_follow_up(page):
+    from feedback import digests
+
+    first = post(page, answer_data(page), HTTP_ACCEPT="application/json").json()["answer"]
+    digests.gather_due(everything=True)
+
+    post(page, answer_data(page, rating="5", answer=first), HTTP_ACCEPT="application/json")
+
+    original, follow_up = Feedback.objects.order_by("pk")
+    assert original.rating is None and original.digest_id is not None
+    assert (follow_up.rating, follow_up.follow_up_of_id) == (5, original.pk)

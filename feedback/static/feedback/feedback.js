@@ -128,8 +128,10 @@
 
     hide(["rating", "comment", "email"]);
     submit.hidden = true;
-    form.addEventListener("focusin", freshToken);
-    form.addEventListener("pointerdown", freshToken);
+    // A fresh token as the page loads, not at the first click: a token
+    // fetched at the click would be younger than the bot check's minimum
+    // age, and a quick Ja would be stored as spam.
+    freshToken();
 
     Array.prototype.forEach.call(form.elements.helpful, function (radio) {
       radio.addEventListener("change", function () {
