@@ -3,14 +3,24 @@ period, Ja/Nej, rating and spam, with a summary per page, and Wagtail's own
 CSV and XLSX export. Only users with the feedback permission see any of it.
 """
 
+import logging
+
 import django_filters
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .models import RATING_MAX, RATING_MIN, Feedback
+from . import retention
+from .models import RATING_MAX, RATING_MIN, REGISTRAR_PERMISSION, Feedback
+
+logger = logging.getLogger(__name__)
 
 # A cell that a spreadsheet would read as a formula (CWE-1236): Wagtail's
 # XLSX export neutralises it, its CSV export does not.
@@ -120,3 +130,84 @@ class FeedbackReportView(ReportView):
         for answer in object_list:
             answer.helpful_display = "Ja" if answer.helpful else "Nej"
         return object_list
+
+
+class RegistrarFilterSet(FeedbackFilterSet):
+    contact_email = django_filters.CharFilter(label="Besökarens e-postadress", lookup_expr="iexact")
+
+
+class RegistrarReportView(FeedbackReportView):
+    """The registrar's view: the answers as received, for a request for
+    allmän handling before gallring, or everything stored under one contact
+    address (a visitor's GDPR request, erased from here)."""
+
+    page_title = "Sidrespons som den kom in (registrator)"
+    header_icon = "folder-open-inverse"
+    permission_required = None
+    filterset_class = RegistrarFilterSet
+    index_url_name = "feedback_registrar"
+    index_results_url_name = "feedback_registrar_results"
+    results_template_name = "feedback/registrar_results.html"
+    export_filename = "sidrespons-som-den-kom-in"
+    columns = [
+        DateColumn("created_at", label="Inkom"),
+        Column("page_title", label="Sida"),
+        Column("helpful_display", label="Hjälpte", accessor="helpful_display"),
+        Column("rating", label="Betyg"),
+        Column("comment_as_received", label="Kommentar som den kom in"),
+        Column("contact_email", label="E-post"),
+    ]
+    list_export = [
+        "created_at",
+        "page_title",
+        "page_url",
+        "helpful",
+        "rating",
+        "comment_as_received",
+        "comment",
+        "contact_email",
+        "is_spam",
+        "personal_data_erased_at",
+    ]
+    export_headings = {
+        **FeedbackReportView.export_headings,
+        "comment_as_received": "Kommentar som den kom in",
+        "comment": "Kommentar utan personuppgifter",
+        "personal_data_erased_at": "Personuppgifter gallrade",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.custom_field_preprocess["comment_as_received"] = {self.FORMAT_CSV: neutralise_formula}
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(REGISTRAR_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return Feedback.objects.order_by("-created_at")
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        address = (self.request.GET.get("contact_email") or "").strip()
+        context["erase_address"] = address
+        context["erase_url"] = reverse("feedback_registrar_erase")
+        return context
+
+
+@require_http_methods(["POST"])
+def erase_contact_address_view(request):
+    """Erase everything stored under one contact address, on the registrar's
+    confirmation (a POST from the registrar's view)."""
+    if not request.user.has_perm(REGISTRAR_PERMISSION):
+        raise PermissionDenied
+    address = (request.POST.get("contact_email") or "").strip()
+    if not address or request.POST.get("confirm") != "yes":
+        messages.error(request, "Ange adressen och bekräfta att uppgifterna ska raderas.")
+        return redirect(reverse("feedback_registrar"))
+    erased = retention.erase_contact_address(address)
+    # The count only: the address itself is not repeated in the log.
+    logger.info("Registratorn raderade personuppgifter i %s svar på begäran.", erased)
+    messages.success(request, f"Personuppgifterna i {erased} svar är raderade.")
+    return redirect(reverse("feedback_registrar"))

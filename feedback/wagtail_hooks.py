@@ -4,8 +4,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import OwnerMailbox
-from .report import FeedbackReportView
+from .models import REGISTRAR_PERMISSION, OwnerMailbox
+from .report import FeedbackReportView, RegistrarReportView, erase_contact_address_view
 
 
 class OwnerMailboxViewSet(SnippetViewSet):
@@ -34,6 +34,21 @@ def register_report_urls():
             FeedbackReportView.as_view(results_only=True),
             name="feedback_report_results",
         ),
+        path(
+            "reports/sidrespons/registrator/",
+            RegistrarReportView.as_view(),
+            name="feedback_registrar",
+        ),
+        path(
+            "reports/sidrespons/registrator/results/",
+            RegistrarReportView.as_view(results_only=True),
+            name="feedback_registrar_results",
+        ),
+        path(
+            "reports/sidrespons/registrator/radera/",
+            erase_contact_address_view,
+            name="feedback_registrar_erase",
+        ),
     ]
 
 
@@ -46,4 +61,20 @@ class FeedbackReportMenuItem(MenuItem):
 def register_report_menu_item():
     return FeedbackReportMenuItem(
         "Sidrespons", reverse("feedback_report"), name="sidrespons", icon_name="comment", order=900
+    )
+
+
+class RegistrarMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(REGISTRAR_PERMISSION)
+
+
+@hooks.register("register_reports_menu_item")
+def register_registrar_menu_item():
+    return RegistrarMenuItem(
+        "Sidrespons som den kom in",
+        reverse("feedback_registrar"),
+        name="sidrespons-registrator",
+        icon_name="folder-open-inverse",
+        order=901,
     )
