@@ -32,6 +32,18 @@ def neutralise_formula(value):
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
+def answer_columns(comment_field, comment_label):
+    """The report's table; the registrar's differs by the comment it shows."""
+    return [
+        DateColumn("created_at", label="Inkom"),
+        Column("page_title", label="Sida"),
+        Column("helpful", label="Hjälpte", accessor=lambda a: "Ja" if a.helpful else "Nej"),
+        Column("rating", label="Betyg"),
+        Column(comment_field, label=comment_label),
+        Column("contact_email", label="E-post"),
+    ]
+
+
 class FeedbackFilterSet(WagtailFilterSet):
     page_title = django_filters.CharFilter(label="Sida", lookup_expr="icontains")
     created_at = django_filters.DateFromToRangeFilter(label="Inkom", widget=DateRangePickerWidget)
@@ -77,14 +89,7 @@ class FeedbackReportView(ReportView):
     index_results_url_name = "feedback_report_results"
     results_template_name = "feedback/report_results.html"
     export_filename = "sidrespons"
-    columns = [
-        DateColumn("created_at", label="Inkom"),
-        Column("page_title", label="Sida"),
-        Column("helpful_display", label="Hjälpte", accessor="helpful_display"),
-        Column("rating", label="Betyg"),
-        Column("comment", label="Kommentar"),
-        Column("contact_email", label="E-post"),
-    ]
+    columns = answer_columns("comment", "Kommentar")
     list_export = [
         "created_at",
         "page_title",
@@ -106,15 +111,14 @@ class FeedbackReportView(ReportView):
         "is_spam": "Skräp",
     }
 
+    # Every visitor's string, neutralised in the CSV too.
+    visitor_fields = ("page_title", "page_url", "comment", "contact_email")
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        # Every visitor's string, in the CSV too.
         self.custom_field_preprocess = {
             **self.custom_field_preprocess,
-            **{
-                field: {self.FORMAT_CSV: neutralise_formula}
-                for field in ("page_title", "page_url", "comment", "contact_email")
-            },
+            **{field: {self.FORMAT_CSV: neutralise_formula} for field in self.visitor_fields},
         }
 
     def get_queryset(self):
@@ -125,11 +129,6 @@ class FeedbackReportView(ReportView):
         context = super().get_context_data(*args, **kwargs)
         context["summary"] = page_summary(self.object_list.filter(is_spam=False))
         return context
-
-    def decorate_paginated_queryset(self, object_list):
-        for answer in object_list:
-            answer.helpful_display = "Ja" if answer.helpful else "Nej"
-        return object_list
 
 
 class RegistrarFilterSet(FeedbackFilterSet):
@@ -149,14 +148,7 @@ class RegistrarReportView(FeedbackReportView):
     index_results_url_name = "feedback_registrar_results"
     results_template_name = "feedback/registrar_results.html"
     export_filename = "sidrespons-som-den-kom-in"
-    columns = [
-        DateColumn("created_at", label="Inkom"),
-        Column("page_title", label="Sida"),
-        Column("helpful_display", label="Hjälpte", accessor="helpful_display"),
-        Column("rating", label="Betyg"),
-        Column("comment_as_received", label="Kommentar som den kom in"),
-        Column("contact_email", label="E-post"),
-    ]
+    columns = answer_columns("comment_as_received", "Kommentar som den kom in")
     list_export = [
         "created_at",
         "page_title",
@@ -176,9 +168,7 @@ class RegistrarReportView(FeedbackReportView):
         "personal_data_erased_at": "Personuppgifter gallrade",
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.custom_field_preprocess["comment_as_received"] = {self.FORMAT_CSV: neutralise_formula}
+    visitor_fields = (*FeedbackReportView.visitor_fields, "comment_as_received")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(REGISTRAR_PERMISSION):

@@ -7,7 +7,6 @@ past the scheduling horizon, and a lost message costs one sweep period.
 """
 
 from celery import shared_task
-from django.db import transaction
 
 from feedback import digests, retention
 
@@ -20,7 +19,7 @@ def sweep_feedback_digests():
     a digest, and queue the sending of every digest that may be sent now."""
     created = digests.gather_due()
     for digest_id in digests.sendable():
-        transaction.on_commit(lambda d=digest_id: send_feedback_digest.delay(d))
+        send_feedback_digest.delay(digest_id)
     return len(created)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.builders import ensure_wagtail_tree
+
 # Playwright's sync API runs an asyncio event loop in this thread, so Django's
 # async-safety check would refuse database access from fixtures and tests
 # ("You cannot call this from an async context"). Nothing here is async: the
@@ -67,28 +69,13 @@ def demo_site(transactional_db, live_server):
     """
     from intl_pages.demo import load_demo
 
+    # A transactional test ends by emptying every table. Django's serialized
+    # rollback cannot put Wagtail's root page and locale back here: once
+    # Playwright's sync API has started, asgiref hands this thread a second set
+    # of database connections, and the serialized copy, kept on the first, is
+    # never found. The tree is tiny, so it is built again instead.
     ensure_wagtail_tree()
     return load_demo()
-
-
-def ensure_wagtail_tree():
-    """Put back what Wagtail's migrations create and load_demo builds on.
-
-    A transactional test ends by emptying every table, so the next one starts
-    without the default locale and the root page. Django's serialized rollback
-    cannot put them back here: once Playwright's sync API has started, the
-    main thread has a running event loop, asgiref then hands this thread a
-    second set of database connections, and the serialized copy, kept on the
-    first, is never found. The tree is tiny, so build it again instead.
-    """
-    from django.conf import settings
-    from wagtail.models import Collection, Locale, Page
-
-    Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
 
 
 class PageRecorder:
