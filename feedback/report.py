@@ -18,6 +18,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from . import retention
+from .chart import render_chart
 from .models import RATING_MAX, RATING_MIN, REGISTRAR_PERMISSION, Feedback
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ def answer_columns(comment_field, comment_label):
 
 class FeedbackFilterSet(WagtailFilterSet):
     page_title = django_filters.CharFilter(label="Sida", lookup_expr="icontains")
+    # The edit view's link to one page's answers, whatever their titles.
+    page = django_filters.NumberFilter(field_name="page_id", label="Sidans id")
     created_at = django_filters.DateFromToRangeFilter(label="Inkom", widget=DateRangePickerWidget)
     helpful = django_filters.BooleanFilter(label="Hjälpte informationen")
     rating = django_filters.ChoiceFilter(
@@ -58,22 +61,39 @@ class FeedbackFilterSet(WagtailFilterSet):
         fields = []
 
 
+COUNTED = Q(follow_up_of=None)
+
+
+def summary_figures():
+    """The count, the share of Ja and the mean rating, as the report's
+    summary and the edit view's header show them."""
+    return {
+        "answers": Count("pk", filter=COUNTED),
+        "yes": Count("pk", filter=Q(helpful=True) & COUNTED),
+        "mean_rating": Avg("rating"),
+    }
+
+
+def with_yes_share(row):
+    share = round(100 * row["yes"] / row["answers"]) if row["answers"] else None
+    return {**row, "yes_share": share}
+
+
+def summary_of_page(page_id):
+    """One page's figures, whatever titles its answers were given under."""
+    counted = Feedback.objects.filter(page_id=page_id, is_spam=False).order_by()
+    return with_yes_share(counted.aggregate(**summary_figures()))
+
+
 def page_summary(queryset):
     """Per page: the count, the share of Ja and the mean rating."""
     rows = (
         queryset.order_by()
         .values("page_id", "page_title", "page_url")
-        .annotate(
-            answers=Count("pk", filter=Q(follow_up_of=None)),
-            yes=Count("pk", filter=Q(helpful=True, follow_up_of=None)),
-            mean_rating=Avg("rating"),
-        )
+        .annotate(**summary_figures())
         .order_by("page_title")
     )
-    return [
-        {**row, "yes_share": round(100 * row["yes"] / row["answers"]) if row["answers"] else None}
-        for row in rows
-    ]
+    return [with_yes_share(row) for row in rows]
 
 
 class FeedbackReportView(ReportView):
@@ -128,6 +148,7 @@ class FeedbackReportView(ReportView):
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
         context["summary"] = page_summary(self.object_list.filter(is_spam=False))
+        context["chart"] = render_chart(self.object_list)
         return context
 
 

@@ -1,0 +1,162 @@
+"""The report's chart over time: the answers per day, week or month, Ja and
+Nej stacked, drawn on the server as SVG so that it needs no script.
+
+Readable without colour: Ja is solid, Nej is hatched, every bar carries its
+numbers as text, and the same figures are in a table for screen readers
+(the SVG is `role="img"` with a title and a description).
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.template.loader import render_to_string
+
+STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
+
+# Above this many days per bucket, the next coarser step: a chart of a year
+# by day would be 365 bars too thin to read.
+DAYS_SHOWN_BY_DAY = 31
+DAYS_SHOWN_BY_WEEK = 7 * 26
+
+MONTHS = "jan feb mar apr maj jun jul aug sep okt nov dec".split()
+
+WIDTH = 640
+HEIGHT = 220
+MARGIN_LEFT = 36
+MARGIN_BOTTOM = 40
+MARGIN_TOP = 24
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime.date
+    label: str
+    yes: int
+    no: int
+    mean_rating: float | None
+
+    @property
+    def answers(self):
+        return self.yes + self.no
+
+
+def step_for(first, last):
+    days = (last - first).days
+    if days <= DAYS_SHOWN_BY_DAY:
+        return "dag"
+    if days <= DAYS_SHOWN_BY_WEEK:
+        return "vecka"
+    return "månad"
+
+
+def label_for(start, step):
+    if step == "dag":
+        return f"{start.day} {MONTHS[start.month - 1]}"
+    if step == "vecka":
+        return f"v. {start.isocalendar().week}"
+    return f"{MONTHS[start.month - 1]} {start.year}"
+
+
+TRUNCATE = {"dag": TruncDay, "vecka": TruncWeek, "månad": TruncMonth}
+
+
+def answers_over_time(queryset):
+    """The counted answers of `queryset` (spam and follow-ups left out), per
+    day, week or month in Stockholm time: one query for the span, one for
+    the buckets."""
+    counted = queryset.filter(is_spam=False, follow_up_of=None).order_by()
+    span = counted.aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return "dag", []
+    first, last = span["first"], span["last"]
+    step = step_for(first.astimezone(STOCKHOLM).date(), last.astimezone(STOCKHOLM).date())
+    rows = (
+        counted.annotate(bucket=TRUNCATE[step]("created_at", tzinfo=STOCKHOLM))
+        .values("bucket")
+        .annotate(
+            yes=Count("pk", filter=Q(helpful=True)),
+            no=Count("pk", filter=Q(helpful=False)),
+            mean_rating=Avg("rating"),
+        )
+        .order_by("bucket")
+    )
+    buckets = []
+    for row in rows:
+        start = row["bucket"].astimezone(STOCKHOLM).date()
+        buckets.append(
+            Bucket(start, label_for(start, step), row["yes"], row["no"], row["mean_rating"])
+        )
+    return step, buckets
+
+
+def layout(buckets):
+    """Where each bar and its parts go, in SVG units."""
+    plot_width = WIDTH - MARGIN_LEFT - 8
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    highest = max((b.answers for b in buckets), default=0) or 1
+    slot = plot_width / max(len(buckets), 1)
+    bar_width = max(min(slot * 0.7, 48), 2)
+    # Labels under every bar would overlap when there are many.
+    label_every = max(1, round(len(buckets) / 12))
+    bars = []
+    for index, bucket in enumerate(buckets):
+        x = MARGIN_LEFT + index * slot + (slot - bar_width) / 2
+        yes_height = plot_height * bucket.yes / highest
+        no_height = plot_height * bucket.no / highest
+        base = MARGIN_TOP + plot_height
+        bars.append(
+            {
+                "bucket": bucket,
+                "x": round(x, 1),
+                "width": round(bar_width, 1),
+                "centre": round(x + bar_width / 2, 1),
+                "yes_y": round(base - yes_height, 1),
+                "yes_height": round(yes_height, 1),
+                "no_y": round(base - yes_height - no_height, 1),
+                "no_height": round(no_height, 1),
+                "total_y": round(base - yes_height - no_height - 4, 1),
+                "show_label": index % label_every == 0 or index == len(buckets) - 1,
+            }
+        )
+    return {
+        "bars": bars,
+        "highest": highest,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": MARGIN_LEFT,
+        "right": WIDTH - 8,
+        "top": MARGIN_TOP,
+        "base": MARGIN_TOP + plot_height,
+        "label_y": MARGIN_TOP + plot_height + 16,
+    }
+
+
+def describe(step, buckets):
+    """The chart's text alternative in one sentence."""
+    if not buckets:
+        return "Inga svar under perioden."
+    yes = sum(b.yes for b in buckets)
+    no = sum(b.no for b in buckets)
+    return (
+        f"{yes + no} svar per {step} från {buckets[0].label} till {buckets[-1].label}: "
+        f"{yes} Ja och {no} Nej. Flest svar, {max(b.answers for b in buckets)}, "
+        f"kom {max(buckets, key=lambda b: b.answers).label}."
+    )
+
+
+def render_chart(queryset, chart_id="sidrespons-diagram"):
+    """The chart of `queryset`'s answers as HTML (SVG and its table)."""
+    step, buckets = answers_over_time(queryset)
+    return render_to_string(
+        "feedback/chart.html",
+        {
+            "chart_id": chart_id,
+            "step": step,
+            "buckets": buckets,
+            "description": describe(step, buckets),
+            **layout(buckets),
+        },
+    )
