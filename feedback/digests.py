@@ -20,6 +20,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Digest, DigestFrequency, DigestStatus, Feedback, OwnerMailbox
@@ -71,6 +72,13 @@ def message_id_for(key):
     return f"<sidrespons.{key[:32]}@{domain}>"
 
 
+def report_url(page_id=None):
+    """The admin report, filtered to one page where there is one (a deleted
+    page's answers are found in the whole report)."""
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("feedback_report")
+    return f"{url}?page={page_id}" if page_id else url
+
+
 def digest_data(owner_email, answers):
     """What a digest says, as plain data: per page, the number of Ja and Nej,
     the mean rating, and every redacted comment with its time and the
@@ -83,6 +91,7 @@ def digest_data(owner_email, answers):
             {
                 "title": answer.page_title,
                 "url": answer.page_url,
+                "report_url": report_url(answer.page_id),
                 "yes": 0,
                 "no": 0,
                 "ratings": [],
@@ -110,6 +119,7 @@ def digest_data(owner_email, answers):
     return {
         "owner_email": owner_email,
         "answers": len(answers),
+        "report_url": report_url(),
         "pages": list(pages.values()),
     }
 

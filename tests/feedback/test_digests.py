@@ -105,6 +105,24 @@ def test_one_digest_per_owner_address_then_nothing(pages, smtp):
     assert len(smtp.envelopes) == 2
 
 
+def test_the_digest_links_to_each_page_and_to_its_answers_in_the_report(pages, smtp, settings):
+    settings.WAGTAILADMIN_BASE_URL = "https://cms.lidkoping.example.org"
+    answer(pages["towns"], True, 4, "Tydligt.")
+
+    call_command("send_feedback_digests", "--all")
+
+    [message] = smtp.messages()
+    report = "https://cms.lidkoping.example.org/admin/reports/sidrespons/"
+    page_report = f"{report}?page={pages['towns'].pk}"
+    text = body_of(message, "plain")
+    assert f"Sidan: {pages['towns'].full_url}" in text
+    assert f"Sidans svar i Sidrespons: {page_report}" in text
+    assert f"finns i rapporten Sidrespons: {report}\r\n" in text
+    html = body_of(message, "html")
+    assert f'<a href="{pages["towns"].full_url}">Vänorter</a>' in html
+    assert f'<a href="{page_report}">Sidans svar i Sidrespons</a>' in html
+
+
 def test_every_visitor_string_is_escaped_in_the_html_part(pages, smtp):
     answer(pages["towns"], False, None, '<script>alert("x")</script> & <b>fet</b>')
 
