@@ -15,6 +15,7 @@ from wagtail.search import index
 
 from .blocks import InternationalPageBodyBlock
 from .forms import ContactForm, HomePageForm, InternationalPageForm
+from .signals import stamp_moved
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
 
@@ -175,7 +176,10 @@ class PageUpdateStampManager(models.Manager):
         )
         with connection.cursor() as cursor:
             cursor.execute(upsert, [page_id, connection.ops.adapt_datetimefield_value(when)])
-            return cursor.rowcount == 1
+            moved = cursor.rowcount == 1
+        if moved:
+            stamp_moved.send(sender=self.model, page_id=page_id, updated_at=when)
+        return moved
 
 
 class PageUpdateStamp(models.Model):

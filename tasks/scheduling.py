@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, Revision
 
+from changes.signals import by_schedule
 from intl_pages.models import publishing_approved_revision
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def publish_scheduled_revision(revision_id, go_live_at_iso, now=None):
         if not claimed:
             return Outcome(STALE)
         revision = Revision.objects.select_related("content_type").get(pk=revision_id)
-        with publishing_approved_revision():
+        with publishing_approved_revision(), by_schedule():
             revision.publish(log_action="wagtail.publish.scheduled", skip_permission_checks=True)
     logger.info(
         "Publicerade schemalagd version %s av %s %s (planerad %s).",
@@ -107,7 +108,8 @@ def expire_scheduled_object(content_type_id, object_id, expire_at_iso, now=None)
         obj = base.objects.get(pk=object_id)
         if isinstance(obj, Page):
             obj = obj.specific
-        obj.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+        with by_schedule():
+            obj.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
     logger.info(
         "Avpublicerade %s %s vid utgångstiden %s.", model.__name__, object_id, expire_at_iso
     )

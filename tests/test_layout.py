@@ -1,7 +1,9 @@
 """The house's rules, read from the code's own imports (those inside functions
 included): no import cycle among the project's modules; `tasks` imports the
 domain apps and never `cms`; the domain apps never import `tasks`, nor each
-other."""
+other, nor the apps that show their content elsewhere (the change events,
+the API, the webhooks, the cache), which in turn never import `tasks` or
+`cms`."""
 
 import ast
 from pathlib import Path
@@ -9,8 +11,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("cms", "intl_pages", "feedback", "tasks")
 DOMAIN_APPS = ("intl_pages", "feedback")
+# They read the domain apps and show their content elsewhere.
+OUTWARD_APPS = tuple(
+    app for app in ("changes", "headless", "webhooks", "pagecache") if (ROOT / app).is_dir()
+)
+PACKAGES = ("cms", *DOMAIN_APPS, *OUTWARD_APPS, "tasks")
 
 
 def module_name(path):
@@ -136,6 +142,18 @@ def test_a_domain_app_imports_neither_tasks_nor_another_domain_app(graph, app):
         for module, targets in graph.items()
         if package_of(module) == app
         for target in targets
-        if package_of(target) in {"tasks", "cms", *DOMAIN_APPS} - {app}
+        if package_of(target) in {"tasks", "cms", *DOMAIN_APPS, *OUTWARD_APPS} - {app}
+    }
+    assert not wrong
+
+
+@pytest.mark.parametrize("app", OUTWARD_APPS)
+def test_an_outward_app_imports_neither_tasks_nor_cms(graph, app):
+    wrong = {
+        (module, target)
+        for module, targets in graph.items()
+        if package_of(module) == app
+        for target in targets
+        if package_of(target) in {"tasks", "cms"}
     }
     assert not wrong

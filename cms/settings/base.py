@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "cms",
     "intl_pages",
     "feedback",
+    "changes",
     "tasks",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
