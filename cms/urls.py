@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from feedback import urls as feedback_urls
+from headless.api import api
 from tasks.health import healthz
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("healthz/", healthz, name="healthz"),
     path("feedback/", include(feedback_urls)),
+    path("api/v3/", api.urls),
 ]
 
 if settings.DEBUG:

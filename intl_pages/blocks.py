@@ -7,6 +7,7 @@ own template under templates/intl_pages/blocks/.
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.rich_text import expand_db_html
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 AGREEMENT_CHOICES = [
@@ -113,6 +114,27 @@ class TwinTownBlock(blocks.StructBlock):
         label="Longitud",
         help_text="Frivilligt, för en karta. Decimalgrader, till exempel 19.6913.",
     )
+
+    def get_api_representation(self, value, context=None):
+        # `agreement_type` for a front-end (the block's own name reads well
+        # only in the editor's form); coordinates as numbers, not strings.
+        def number(decimal):
+            return None if decimal is None else float(decimal)
+
+        return {
+            "city": value["city"],
+            "region": value["region"] or None,
+            "partner": value["partner"] or None,
+            "country": value["country"],
+            "agreement_type": value["agreement"],
+            "areas": list(value["areas"]),
+            "funding": list(value["funding"]),
+            "start_year": value["start_year"],
+            "end_year": value["end_year"],
+            "active": bool(value["active"]),
+            "latitude": number(value["latitude"]),
+            "longitude": number(value["longitude"]),
+        }
 
     def clean(self, value):
         value = super().clean(value)
@@ -269,9 +291,17 @@ class ContactsBlock(blocks.StructBlock):
         template = "intl_pages/blocks/contacts.html"
 
 
+class ParagraphBlock(blocks.RichTextBlock):
+    def get_api_representation(self, value, context=None):
+        # Real HTML, links resolved, whatever WAGTAILAPI_RICH_TEXT_FORMAT or
+        # the request's ?rich_text_format= ask: the database format
+        # (<a linktype="page" id="…">) means nothing to a front-end.
+        return expand_db_html(value.source)
+
+
 class InternationalPageBodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
-    paragraph = blocks.RichTextBlock(
+    paragraph = ParagraphBlock(
         features=["bold", "italic", "link", "document-link"],
         label="Stycke",
         icon="pilcrow",

@@ -9,10 +9,12 @@ from django.core.validators import RegexValidator
 from django.db import connections, models, router
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
+from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 
+from .api import BodyField, StampField
 from .blocks import InternationalPageBodyBlock
 from .forms import ContactForm, HomePageForm, InternationalPageForm
 from .signals import stamp_moved
@@ -117,6 +119,15 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
     search_fields = Page.search_fields + [
         index.SearchField("introduction"),
         index.SearchField("body"),
+    ]
+
+    # The page in the headless API (first_published_at comes with every
+    # page); the body typed block by block (api.py).
+    api_fields = [
+        APIField("introduction"),
+        APIField("body", serializer=BodyField()),
+        APIField("owner_email"),
+        APIField("last_updated_at", serializer=StampField()),
     ]
 
     parent_page_types = ["intl_pages.HomePage"]

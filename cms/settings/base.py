@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "intl_pages",
     "feedback",
     "changes",
+    "headless",
     "tasks",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
@@ -39,6 +40,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    # The v3 API: its API-token screen in the admin and its rich-text check;
+    # "ninja" serves the docs page's assets itself (otherwise from a CDN).
+    "wagtail.api.v3",
+    "ninja",
+    "corsheaders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,10 +55,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "headless.middleware.PublicReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -368,6 +376,14 @@ FEEDBACK_RATE_LIMIT_REDIS_URL = env_str("FEEDBACK_RATE_LIMIT_REDIS_URL", CACHE_R
 FEEDBACK_TRUSTED_PROXIES = env_int("FEEDBACK_TRUSTED_PROXIES", 0)
 # Front-end origins allowed to post feedback besides the site itself.
 FEEDBACK_ALLOWED_ORIGINS = env_list("FEEDBACK_ALLOWED_ORIGINS")
+
+# Headless API (/api/v3/). The front-ends' origins are one list: the ones
+# whose visitors may post feedback are the ones CORS lets read the API.
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+WAGTAILAPI_LIMIT_MAX = 100
+CORS_ALLOWED_ORIGINS = FEEDBACK_ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
 # A post larger than this is refused (413) before it is read.
 FEEDBACK_MAX_BODY_BYTES = env_int("FEEDBACK_MAX_BODY_BYTES", 16 * 1024)
 # The envelope sender of the digests: a monitored address, where bounces go.

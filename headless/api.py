@@ -1,0 +1,56 @@
+"""The headless API at /api/v3/: Wagtail 8.0.1's v3 pages router (django-
+ninja), with this project's routers beside it, in an API of its own.
+
+Of Wagtail's routers only the pages are mounted. Its images and documents
+listings answer anonymous callers with every file, those only a draft uses
+included, and its snippet endpoints give never-published rows to any token
+holder: anonymous callers here see no images, documents or snippets through
+the API, and contacts only through `/contacts/` (published ones) and inside
+pages. Reads are public whoever asks (see middleware.py).
+"""
+
+from django.conf import settings
+from django.http import Http404
+from ninja import NinjaAPI
+from wagtail.api.v3.routers.pages import router as pages_router
+
+from . import errors
+from .content import contacts_router, twin_towns_router
+from .feedback_api import router as feedback_router
+
+
+def gate_docs(view):
+    def wrapper(request, *args, **kwargs):
+        if not getattr(settings, "WAGTAILAPI_DOCS_ENABLED", True):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class HeadlessAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        return errors.document_errors(errors.anonymous_as_openapi_says(schema))
+
+
+api = HeadlessAPI(
+    title="Lidköpings kommun: innehåll",
+    version="3.0.0",
+    description=(
+        "Publicerat, offentligt innehåll från kommunens webbplats, och besökarnas svar. "
+        "Läsning kräver ingen token och ger aldrig utkast, privata sidor eller opublicerade "
+        "kontaktpersoner, vem som än frågar. Fel är problem details (RFC 9457) på svenska."
+    ),
+    # Wagtail's pages router reverses its own URL names in this namespace.
+    urls_namespace="wagtailapi_v3",
+    docs_decorator=gate_docs,
+    openapi_url="/openapi.json",
+    docs_url="/docs/",
+)
+errors.register(api)
+
+api.add_router("/pages/", pages_router)
+api.add_router("/contacts/", contacts_router)
+api.add_router("/twin-towns/", twin_towns_router)
+api.add_router("/feedback/", feedback_router)

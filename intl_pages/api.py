@@ -1,0 +1,170 @@
+"""The page's shape in the headless API, beside its blocks: one schema per
+block type, the body a list discriminated on `type`, so that the OpenAPI
+document tells a front-end what each block holds.
+
+Wagtail 8.0.1's v3 API types a StreamField as `list[Any]`; it takes the type
+of an `APIField(serializer=…)` from the serializer's return annotation, and
+validates what the resolver returns against it, so what is served is what is
+documented. The representations themselves are the blocks'
+`get_api_representation` (blocks.py).
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+from rest_framework.fields import Field as SerializerField
+
+
+class _Schema(BaseModel):
+    # A field the block does not document is an error, not extra output.
+    model_config = ConfigDict(extra="forbid")
+
+
+class TwinTown(_Schema):
+    """A twin town or partner city."""
+
+    city: str = Field(description="Orten, till exempel Kecskemét.")
+    region: str | None = Field(description="Region eller delstat.")
+    partner: str | None = Field(description="Samarbetsparten, där den inte är orten själv.")
+    country: str
+    agreement_type: Literal[
+        "Vänortsavtal",
+        "Industriellt partnerskapsavtal",
+        "Samarbetsavtal",
+        "Inget aktivt samarbetsavtal",
+    ]
+    areas: list[str] = Field(description="Samarbetsområden; tom när inget utbyte pågår.")
+    funding: list[str] = Field(description="Finansiärer.")
+    start_year: int
+    end_year: int | None
+    active: bool
+    latitude: float | None = Field(description="Decimalgrader (WGS 84).", ge=-90, le=90)
+    longitude: float | None = Field(description="Decimalgrader (WGS 84).", ge=-180, le=180)
+
+
+class TraineeExchange(_Schema):
+    count: int = Field(ge=1)
+    origin: str
+    host: str
+    months: str
+
+
+class Partnership(_Schema):
+    """A partnership agreement and its figures."""
+
+    partner: str
+    kind: str
+    signed_year: int
+    signed_at: str | None
+    parties_at_signing: list[str]
+    updated_year: int | None
+    covers: list[str]
+    vision: str | None
+    students_benefited: str | None
+    trainee_exchanges: list[TraineeExchange]
+
+
+class BulletList(_Schema):
+    items: list[str]
+
+
+class PublishedContact(_Schema):
+    """A published contact person's public data (never an unpublished one)."""
+
+    name: str
+    title: str
+    unit: str
+    phone: str
+    email: str
+
+
+class Contacts(_Schema):
+    heading: str
+    contacts: list[PublishedContact]
+
+
+class _Block(_Schema):
+    id: str = Field(description="Blockets id, stabilt mellan versioner.")
+
+
+class HeadingItem(_Block):
+    type: Literal["heading"]
+    value: str = Field(description="En rubrik på nivå 2.")
+
+
+class ParagraphItem(_Block):
+    type: Literal["paragraph"]
+    value: str = Field(description="HTML med länkarna upplösta.")
+
+
+class BulletListItem(_Block):
+    type: Literal["bullet_list"]
+    value: BulletList
+
+
+class TwinTownItem(_Block):
+    type: Literal["twin_town"]
+    value: TwinTown
+
+
+class PartnershipItem(_Block):
+    type: Literal["partnership"]
+    value: Partnership
+
+
+class ContactsItem(_Block):
+    type: Literal["contacts"]
+    value: Contacts
+
+
+class BodyItem(
+    RootModel[
+        Annotated[
+            HeadingItem
+            | ParagraphItem
+            | BulletListItem
+            | TwinTownItem
+            | PartnershipItem
+            | ContactsItem,
+            Field(discriminator="type"),
+        ]
+    ]
+):
+    """One block of the body: its `type` says which."""
+
+    # A class, not an Annotated alias: Wagtail reads the serializer's return
+    # type with get_type_hints, which drops Annotated and with it the
+    # discriminator.
+
+
+def _none_for_blank(value):
+    return None if value == "" else value
+
+
+def body_representation(value):
+    """The body as the API serves it: each block's own representation, blank
+    optional strings as null."""
+    items = value.stream_block.get_api_representation(value)
+    for item in items:
+        if item["type"] == "partnership":
+            for name in ("signed_at", "vision", "students_benefited"):
+                item["value"][name] = _none_for_blank(item["value"][name])
+    return items
+
+
+class BodyField(SerializerField):
+    """The body, typed (see the module's docstring)."""
+
+    def to_representation(self, value) -> list[BodyItem]:
+        return body_representation(value)
+
+
+class StampField(SerializerField):
+    """ "Senast uppdaterad": the same time the page shows."""
+
+    def to_representation(self, value) -> datetime:
+        return value
+
+
+__all__ = ["BodyField", "BodyItem", "PublishedContact", "StampField", "TwinTown"]

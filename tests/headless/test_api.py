@@ -1,0 +1,202 @@
+"""The headless API: a valid OpenAPI document with the body typed block by
+block; what is served validates against it; anonymous callers (and token
+holders, and logged-in editors, on reads) see published, public content only;
+contacts and twin towns without parsing pages; errors as documented JSON."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from openapi_spec_validator import validate
+from pydantic import TypeAdapter
+from wagtail.models import APIToken, PageViewRestriction
+
+from intl_pages.api import BodyItem
+from intl_pages.models import InternationalPage
+from tests.builders import contacts_block, heading, make_contact, make_page, paragraph, twin_town
+from tests.intl_pages.admin_forms import make_user
+
+DOCUMENT = "/api/v3/openapi.json"
+BLOCK_TYPES = {"heading", "paragraph", "bullet_list", "twin_town", "partnership", "contacts"}
+
+
+@pytest.fixture
+def document(client, db):
+    response = client.get(DOCUMENT)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_document_is_valid_openapi(document):
+    validate(document)
+
+
+def test_the_document_types_every_block_of_the_body(document):
+    schemas = document["components"]["schemas"]
+    body = schemas["InternationalPageSchema"]["properties"]["body"]
+    assert {"$ref": "#/components/schemas/BodyItem"} in [
+        option.get("items") for option in body["anyOf"]
+    ]
+    assert set(schemas["BodyItem"]["discriminator"]["mapping"]) == BLOCK_TYPES
+    town = schemas["TwinTown"]["properties"]
+    assert town["start_year"]["type"] == "integer"
+    assert town["areas"]["type"] == "array" and town["areas"]["items"] == {"type": "string"}
+    page = schemas["InternationalPageSchema"]["properties"]
+    assert {"owner_email", "last_updated_at", "feedback_token", "introduction"} <= set(page)
+
+
+def test_every_operation_documents_its_errors_as_json(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            assert {"400", "401", "403", "404", "413", "422", "429"} <= statuses, (path, method)
+            assert "application/problem+json" in operation["responses"]["404"]["content"]
+
+
+def test_images_documents_and_snippets_are_not_served(client, db):
+    for path in ("/api/v3/images/", "/api/v3/documents/", "/api/v3/snippets/"):
+        assert client.get(path).status_code == 404
+
+
+@pytest.fixture
+def content(db):
+    kim = make_contact("Kim Exempelsson")
+    never = make_contact("Aldrig Publicerad", live=False)
+    page = make_page(
+        title="Vänorter",
+        owner_email="naringsliv@example.org",
+        body=[
+            heading("Vänorter"),
+            paragraph('<p>Se <a href="https://example.org">här</a>.</p>'),
+            twin_town(
+                city="Kecskemét",
+                country="Ungern",
+                start_year=1990,
+                latitude="46.9062",
+                longitude="19.6913",
+            ),
+            twin_town(city="Rockford", country="USA", start_year=2006, active=False),
+            contacts_block(kim, never),
+        ],
+    )
+    return {"page": page, "kim": kim, "never": never}
+
+
+def detail(client, page, **params):
+    return client.get(f"/api/v3/pages/{page.pk}/", params)
+
+
+def test_the_page_is_served_typed_and_as_documented(client, content):
+    response = detail(client, content["page"])
+    assert response.status_code == 200
+    data = response.json()
+
+    TypeAdapter(list[BodyItem]).validate_python(data["body"])
+    types = [block["type"] for block in data["body"]]
+    assert types == ["heading", "paragraph", "twin_town", "twin_town", "contacts"]
+    town = data["body"][2]["value"]
+    assert town["city"] == "Kecskemét" and town["start_year"] == 1990
+    assert town["latitude"] == pytest.approx(46.9062)
+    assert data["body"][3]["value"]["active"] is False
+    assert data["owner_email"] == "naringsliv@example.org"
+    assert data["last_updated_at"] and data["meta"]["first_published_at"]
+    assert data["feedback_token"].startswith(f"{content['page'].pk}:")
+
+
+def test_contacts_are_their_published_data_never_an_unpublished_ones_id(client, content):
+    data = detail(client, content["page"]).json()
+    [contacts] = [b["value"] for b in data["body"] if b["type"] == "contacts"]
+    assert [c["name"] for c in contacts["contacts"]] == ["Kim Exempelsson"]
+    assert "Aldrig" not in json.dumps(data)
+    assert str(content["never"].pk) not in [str(c) for c in contacts["contacts"]]
+
+
+@pytest.mark.parametrize("format", [None, "html", "db", "plain"])
+def test_a_paragraph_is_real_html_whatever_the_query_asks(client, content, format):
+    params = {"rich_text_format": format} if format else {}
+    response = detail(client, content["page"], **params)
+    if response.status_code != 200:
+        assert response.status_code in (400, 422)  # an unknown format: refused, not a 500
+        return
+    [paragraph_html] = [b["value"] for b in response.json()["body"] if b["type"] == "paragraph"]
+    assert '<a href="https://example.org">här</a>' in paragraph_html
+    assert "linktype" not in paragraph_html
+
+
+def test_a_draft_change_is_never_served(client, content):
+    page = InternationalPage.objects.get(pk=content["page"].pk)
+    page.title = "UTKAST"
+    page.save_revision()
+    superuser = make_user("admin", superuser=True)
+    _, token = APIToken.create_token(user=superuser, name="redaktionens")
+    editor = Client()
+    editor.force_login(superuser)
+
+    for caller, headers in ((client, {}), (client, {"HTTP_AUTHORIZATION": f"Bearer {token}"})):
+        for params in ({}, {"version": "draft"}):
+            body = caller.get(f"/api/v3/pages/{page.pk}/", params, **headers).content.decode()
+            assert "UTKAST" not in body and json.loads(body)["title"] == "Vänorter", params
+        listing = caller.get("/api/v3/pages/", **headers).content.decode()
+        assert "UTKAST" not in listing
+    assert (
+        "UTKAST"
+        not in editor.get(f"/api/v3/pages/{page.pk}/", {"version": "draft"}).content.decode()
+    )
+
+
+def test_an_unpublished_or_private_page_is_not_there(client, content):
+    draft = make_page(title="Aldrig publicerad", live=False)
+    private = make_page(title="Privat")
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.GROUPS
+    ).groups.add(Group.objects.get(name="Editors"))
+    for page in (draft, private):
+        assert detail(client, page).status_code == 404
+    titles = [item["title"] for item in client.get("/api/v3/pages/").json()["items"]]
+    assert "Vänorter" in titles and "Privat" not in titles and "Aldrig publicerad" not in titles
+
+
+def test_a_huge_offset_is_a_400_not_a_500(client, content):
+    for value in (str(2**64), str(10**30)):
+        response = client.get("/api/v3/pages/", {"offset": value})
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v3/pages/", {"offset": "100000"}).status_code == 200
+
+
+def test_the_published_contacts(client, content):
+    data = client.get("/api/v3/contacts/").json()
+    assert [c["name"] for c in data["items"]] == ["Kim Exempelsson"]
+    assert set(data["items"][0]) == {"id", "name", "title", "unit", "phone", "email"}
+    assert client.get("/api/v3/contacts/", {"draft": "1"}).status_code == 400
+
+
+def test_the_twin_towns_of_live_public_pages_with_filters(client, content):
+    make_page(title="Utkast", live=False, body=[twin_town(city="Hemlig", country="Ungern")])
+    data = client.get("/api/v3/twin-towns/").json()
+    assert [t["city"] for t in data["items"]] == ["Kecskemét", "Rockford"]
+    assert data["items"][0]["page"]["id"] == content["page"].pk
+
+    active = client.get("/api/v3/twin-towns/", {"active": "true"}).json()
+    assert [t["city"] for t in active["items"]] == ["Kecskemét"]
+    usa = client.get("/api/v3/twin-towns/", {"country": "usa"}).json()
+    assert [t["city"] for t in usa["items"]] == ["Rockford"]
+
+
+def test_an_unknown_twin_town_filter_is_a_400(client, content):
+    response = client.get("/api/v3/twin-towns/", {"city": "Rockford"})
+    assert response.status_code == 400
+    assert "Okänd parameter: city" in response.json()["detail"]
+    assert client.get("/api/v3/twin-towns/", {"agreement_type": "Påhittat"}).status_code == 422
+
+
+def test_cors_for_the_front_ends_on_the_api_only(client, content, settings):
+    origin = "https://front.lidkoping.example.org"
+    settings.CORS_ALLOWED_ORIGINS = [origin]
+    api = client.get("/api/v3/contacts/", HTTP_ORIGIN=origin)
+    assert api["Access-Control-Allow-Origin"] == origin
+    other = client.get("/api/v3/contacts/", HTTP_ORIGIN="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in other
+    page = client.get(content["page"].url, HTTP_ORIGIN=origin)
+    assert "Access-Control-Allow-Origin" not in page
