@@ -8,6 +8,8 @@ folder, bench/, is first on sys.path):
               and the environment its processes run in
     stack     the stack of cms/stack.py (web, workers, beat) in processes of
               its own, logs in a folder; `manage.py` commands; HTTP requests
+    smtp      a real SMTP server (aiosmtpd) in a thread, keeping what it
+              receives, whose delay per message can change while it runs
 """
 
 import sys
