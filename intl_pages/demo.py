@@ -5,8 +5,10 @@ editor's changes survive every `make run`, and a second run changes nothing.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 from wagtail.models import Page, Site
 
@@ -48,18 +50,26 @@ def ensure_home_page(spec, log):
         log(f"Skapade startsidan ”{home.title}”.")
 
     site = Site.objects.filter(is_default_site=True).first()
+    # On a laptop the site and its admin are one server: the pages' full
+    # URLs (in digests, the API, webhooks) then lead where it answers.
+    served_at = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    address = {
+        "hostname": served_at.hostname or "localhost",
+        "port": served_at.port or (443 if served_at.scheme == "https" else 80),
+    }
     if site is None:
         Site.objects.create(
-            hostname="localhost",
-            port=80,
+            **address,
             site_name="Lidköpings kommun",
             root_page=home,
             is_default_site=True,
         )
         log("Skapade webbplatsen med startsidan som rot.")
     elif site.root_page_id != home.pk and site.root_page.specific_class is Page:
+        # Wagtail's placeholder site (localhost:80, its welcome page).
         site.root_page = home
-        site.save(update_fields=["root_page"])
+        site.hostname, site.port = address["hostname"], address["port"]
+        site.save(update_fields=["root_page", "hostname", "port"])
         log("Pekade webbplatsen på startsidan.")
     return home
 

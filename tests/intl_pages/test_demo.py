@@ -98,6 +98,16 @@ def test_home_page_is_the_site_root(demo_page):
     assert not Page.objects.filter(depth=2).exclude(pk=site.root_page_id).exists()
 
 
+@pytest.mark.django_db
+def test_the_site_is_where_the_admin_says_it_is_served(settings):
+    settings.WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8011"
+    call_command("load_demo", stdout=io.StringIO())
+    site = Site.objects.get(is_default_site=True)
+    assert (site.hostname, site.port) == ("127.0.0.1", 8011)
+    page = InternationalPage.objects.get()
+    assert page.full_url == f"http://127.0.0.1:8011{page.url}"
+
+
 def state():
     return {
         "pages": list(Page.objects.order_by("pk").values_list("pk", "title", "live")),
