@@ -762,6 +762,9 @@ def main(argv=None):
     tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     database_url = services.with_db(args.pg, args.db_name)
     env = services.bench_environment(args.settings, database_url, args.redis_url, tmp)
+    # The page cache on, as deployed: `served_*` is what a visitor gets through
+    # it, purged by the worker as each go-live commits.
+    env["PAGECACHE_ENABLED"] = "true"
     services.adopt(env)
     result = {"load_avg_start": report.load_avg()}
     ok = False

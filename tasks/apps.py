@@ -9,4 +9,4 @@ class TasksConfig(AppConfig):
         # The task modules register their tasks (Celery's autodiscovery looks
         # for a module named `tasks` in each app, which this package has not);
         # `receivers` connects the signal receivers.
-        from . import feedback, outbox, publishing, receivers, stamps, wagtail_work  # noqa: F401
+        from . import feedback, outbox, publishing, receivers, stamps, wagtail_work, webhooks  # noqa: F401

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "intl_pages",
     "feedback",
     "changes",
+    "pagecache",
     "headless",
     "tasks",
     "wagtail.contrib.settings",
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early: a cached page is served before the rest (pagecache/middleware.py).
+    "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -392,3 +395,38 @@ FEEDBACK_BOUNCE_ADDRESS = env_str("FEEDBACK_BOUNCE_ADDRESS", DEFAULT_FROM_EMAIL)
 # this many days after the answer came in. The municipality's gallringsbeslut
 # sets the period.
 FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 90)
+
+# Page cache (pagecache/): published pages and anonymous API responses kept
+# whole in Redis (the cache's Redis, CACHE_REDIS_URL), with a layer in each
+# web process's memory, purged on every change visitors see. Off where the
+# cache is not Redis (`make run` without Redis). Every process of a site
+# must run with the same value: the one that commits a change purges.
+PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", env_str("CACHE_BACKEND", "redis") == "redis")
+# Besides Wagtail's pages, the 200s of anonymous GETs under these.
+PAGECACHE_PREFIXES = ["/api/v3/"]
+# Never looked up nor stored (the admin, uploads, feedback posts and tokens,
+# health, static files: WhiteNoise serves those before the cache is asked).
+PAGECACHE_EXCLUDED_PREFIXES = [
+    "/admin/",
+    "/documents/",
+    "/feedback/",
+    "/healthz/",
+    STATIC_URL,
+    MEDIA_URL,
+]
+# A page's query string may hold only these (the feedback form's thanks);
+# a page asked for with any other is rendered and not kept.
+PAGECACHE_PAGE_QUERY_PARAMS = ["tack"]
+# Request headers in the key: CORS answers each front-end's Origin apart.
+PAGECACHE_KEY_HEADERS = ["HTTP_ORIGIN"]
+# Vary names the cache may leave out of the key: a request with a session
+# cookie is never cached, and the site has one language.
+PAGECACHE_IGNORED_VARY = ["Cookie", "Accept-Language"]
+# Redis lets an entry go after this long (purges make it unreachable long
+# before); the local layer holds at most this much per process.
+PAGECACHE_TIMEOUT = 600
+PAGECACHE_LOCAL_MAX_BYTES = 32 * 1024 * 1024
+# After Redis failed to answer, serve uncached for this long before asking
+# again; look for purges that were kept while Redis was down this often.
+PAGECACHE_RETRY_SECONDS = 1.0
+PAGECACHE_PENDING_CHECK_SECONDS = 1.0

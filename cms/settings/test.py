@@ -7,6 +7,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
 
 from .base import *  # noqa: F403
 from .base import STORAGES
+from .environment import env_bool
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 - tests only
@@ -25,3 +26,8 @@ ALLOWED_HOSTS = ["*"]
 # transactions never commit, so work queued on commit would silently never
 # run. The tests of the Celery routing switch to tasks.backends.CeleryBackend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Page cache: off unless a test turns it on (tests/pagecache). An ordinary
+# test's transaction never commits, so the purges, made as a change commits,
+# would never run, and a test would read the page an earlier one cached.
+PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", False)

@@ -29,6 +29,9 @@ def test_the_project_tasks_are_registered():
         "tasks.sweep_feedback_digests",
         "tasks.send_feedback_digest",
         "tasks.erase_expired_feedback_data",
+        "tasks.deliver_webhook",
+        "tasks.sweep_webhook_deliveries",
+        "tasks.erase_old_webhook_logs",
     }
 
 

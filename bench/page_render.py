@@ -1,0 +1,376 @@
+#!/usr/bin/env python
+"""Serving the page: uncached, from the page cache, and as a static file.
+
+One run, with PostgreSQL and Redis, gunicorn with the production settings
+and 2 sync workers (cms/stack.py's command, as the compose file runs it),
+and `wrk` (Debian's; a small multi-process Python client when it is not
+installed) as the load generator, in processes of their own:
+
+1. Set-up: a PostgreSQL database of its own (dropped, created, migrated);
+   Redis database numbers of its own (flushed); the demo content and two
+   pages built for counting queries (5 towns and 2 contacts; 50 and 20);
+   the static files, and, under STATIC_ROOT, the demo page's bytes as
+   rendered, so that WhiteNoise serves the very same bytes as a file.
+2. Queries: in this process, the SQL queries of one uncached render of each
+   of the two pages (`queries_small`, `queries_large`), and of the API
+   detail of each where the API exists.
+3. Load, one gunicorn at a time (the two cores are shared with the load
+   generator): with the page cache on (`page_cached`, `api_cached`); with
+   it off, `PAGECACHE_ENABLED=false`, an honest uncached render of every
+   request with everything else the same (`page_uncached`,
+   `api_uncached`); and stock Django, Wagtail's view under `cache_page`
+   with Django's Redis cache (`stock_cache_page`, bench/stock_cache). In
+   each, every case runs `--rounds` times for `--seconds`, each run
+   followed by the static file in the same gunicorn (`static`), and the
+   medians are taken; `*_over_static` is a case's median rate over the
+   median rate of the static file in its own gunicorn.
+
+Requests carry `X-Forwarded-Proto: https`, as behind the TLS proxy that
+production runs behind. Progress goes to stderr; the last line on stdout is
+one JSON object: `page_uncached`, `page_cached`, `static`, `api_uncached`,
+`api_cached`, each {"rps", "p99_ms"} (the API's null, with `api_reason`,
+when /api/v3/pages/<id>/ does not answer 200), `queries_small`,
+`queries_large`, then the ratios and the stock comparison.
+
+    .venv/bin/python bench/page_render.py [--seconds S] [--rounds N] [--connections C]
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+# bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
+from lib import report, services
+from lib.report import percentile, r3, say
+from lib.services import flush_redis
+from lib.stack import Stack, manage, served
+
+HEADLINE = (
+    "page_uncached", "page_cached", "static", "api_uncached", "api_cached",
+    "queries_small", "queries_large", "page_cached_over_static", "api_cached_over_static",
+    "stock_cache_page", "stock_cache_page_over_static",
+)  # fmt: skip
+STATIC_NAME = "bench/page.html"
+FORWARDED = {"X-Forwarded-Proto": "https"}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each case")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
+    parser.add_argument("--db-name", default="bench_page_render")
+    # Broker on this database number, cache on the next: 6/7, which nothing
+    # else uses (make run 0/1, pytest 10/11, test_run 13/14, publish_latency
+    # 8/9), so the two benchmarks may run side by side.
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--web-port", type=int, default=8766)
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--keep-logs", action="store_true")
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.rounds < 1 or args.connections < 1:
+        parser.error("--seconds positive, --rounds and --connections at least 1")
+    return args
+
+
+# Set-up
+
+
+def set_up(args, env, tmp, result):
+    services.recreate_database(args.pg, args.db_name)
+    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
+    result["migrate_s"] = r3(manage(env, "migrate", "--noinput"))
+    say(f"migrated {args.db_name} in {result['migrate_s']} s")
+    manage(env, "collectstatic", "--noinput")
+
+    import django
+
+    django.setup()
+    import logging
+
+    for name in ("wagtail", "tasks", "intl_pages"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    from intl_pages.demo import load_demo
+    from intl_pages.models import InternationalPage
+    from tests.builders import contacts_block, make_contact, make_page, twin_town
+
+    home = load_demo()
+    demo = InternationalPage.objects.get(slug="internationella-samarbeten")
+
+    def build(slug, towns, contacts):
+        people = [make_contact(name=f"Person {slug} {i}") for i in range(contacts)]
+        body = [twin_town(city=f"Stad {slug} {i}") for i in range(towns)]
+        return make_page(title=f"Mätsida {slug}", slug=f"matsida-{slug}", parent=home,
+                         body=[*body, contacts_block(*people)])  # fmt: skip
+
+    pages = {"demo": demo, "small": build("small", 5, 2), "large": build("large", 50, 20)}
+    # What publishing queued for the workers (none run here) is no part of it.
+    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
+    return pages
+
+
+def in_process_get(path):
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", headers=FORWARDED)
+    return client.get(path)
+
+
+def count_queries(pages, result):
+    """SQL queries of one uncached render (and API detail) of each page, in
+    this process, the page cache off; each path rendered once before, so
+    what is read once per process (the site, the settings) is not counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    def queries(path):
+        in_process_get(path)
+        with CaptureQueriesContext(connection) as captured:
+            response = in_process_get(path)
+        return response.status_code, len(captured)
+
+    with override_settings(PAGECACHE_ENABLED=False):
+        for size in ("small", "large"):
+            status, count = queries(pages[size].url)
+            assert status == 200, (pages[size].url, status)
+            result[f"queries_{size}"] = count
+            status, count = queries(api_path(pages[size]))
+            result[f"queries_api_{size}"] = count if status == 200 else None
+    say(f"queries of one render: small {result['queries_small']}, large "
+        f"{result['queries_large']}; API detail: {result['queries_api_small']}, "
+        f"{result['queries_api_large']}")  # fmt: skip
+
+
+def api_path(page):
+    return f"/api/v3/pages/{page.pk}/"
+
+
+def write_static_copy(pages, env):
+    """The demo page's bytes as rendered, under STATIC_ROOT; returns them."""
+    from django.test.utils import override_settings
+
+    with override_settings(PAGECACHE_ENABLED=False):
+        body = in_process_get(pages["demo"].url).content
+    target = Path(env["STATIC_ROOT"]) / STATIC_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return body
+
+
+# Load
+
+
+def load(url, seconds, connections):
+    """{"rps", "p99_ms"} of `url` under `connections` concurrent clients."""
+    if shutil.which("wrk"):
+        return wrk(url, seconds, connections)
+    return python_load(url, seconds, connections)
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url, seconds, connections):
+    # wrk takes whole seconds.
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+               "-H", "X-Forwarded-Proto: https", url]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    return {"rps": round(rps, 1), "p99_ms": r3(float(value) * UNITS[unit])}
+
+
+def _python_client(url, seconds, queue):
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    latencies = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                           headers=FORWARDED)  # fmt: skip
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: {response.status}")
+        latencies.append((time.perf_counter() - started) * 1000)
+    queue.put(latencies)
+
+
+def python_load(url, seconds, connections):
+    import multiprocessing
+
+    queue = multiprocessing.Queue()
+    clients = [multiprocessing.Process(target=_python_client, args=(url, seconds, queue))
+               for _ in range(connections)]  # fmt: skip
+    for client in clients:
+        client.start()
+    latencies = [ms for _ in clients for ms in queue.get()]
+    for client in clients:
+        client.join()
+    return {"rps": round(len(latencies) / seconds, 1), "p99_ms": r3(percentile(latencies, 99))}
+
+
+def median_of(runs):
+    if not runs:
+        return None
+    return {
+        "rps": round(percentile([r["rps"] for r in runs], 50), 1),
+        "p99_ms": r3(percentile([r["p99_ms"] for r in runs], 50)),
+    }
+
+
+def measure(stack, cases, args):
+    """Each case of `cases` ({name: path}) run `--rounds` times, each run
+    followed by the static file; {name: median, "static": median}."""
+    base = stack.web_url
+    static_url = f"{base}/static/{STATIC_NAME}"
+    for path in [*cases.values(), f"/static/{STATIC_NAME}"]:
+        assert served(base + path) == 200, f"{path} is not served"
+        load(base + path, 1, args.connections)  # warm: the cache, each worker
+    runs = {name: [] for name in [*cases, "static"]}
+    for round_no in range(args.rounds):
+        for name, path in cases.items():
+            runs[name].append(load(base + path, args.seconds, args.connections))
+            runs["static"].append(load(static_url, args.seconds, args.connections))
+            say(f"  round {round_no + 1}: {name} {runs[name][-1]}, static {runs['static'][-1]}")
+    return {name: median_of(values) for name, values in runs.items()}
+
+
+def web_stack(env, tmp, port, **overrides):
+    stack_env = {**env, **overrides}
+    stack = Stack(stack_env, tmp, port, web_workers=2, only=("web",))
+    stack.start()
+    stack.wait_for_web("/")
+    return stack
+
+
+def run_gunicorn(env, tmp, port, cases, args, label, **overrides):
+    say(f"{label}: gunicorn, 2 sync workers, {overrides or 'the page cache on'}")
+    stack = web_stack(env, tmp, port, **overrides)
+    try:
+        return measure(stack, cases, args)
+    finally:
+        stack.stop()
+
+
+def ratio(case, static):
+    if not case or not static or not static["rps"]:
+        return None
+    return r3(case["rps"] / static["rps"])
+
+
+def run(args, env, tmp, result):
+    pages = set_up(args, env, tmp, result)
+    count_queries(pages, result)
+    body = write_static_copy(pages, env)
+    result["page_bytes"] = len(body)
+
+    page_path = pages["demo"].url
+    api = api_path(pages["demo"])
+    # Does the API answer? Asked of a gunicorn, below; the cases follow.
+    port = args.web_port
+    probe = web_stack(env, tmp, port)
+    try:
+        api_status = served(probe.web_url + api)
+        cached_copy = len(_get(probe.web_url + page_path))
+    finally:
+        probe.stop()
+    result["cached_page_bytes"] = cached_copy
+    has_api = api_status == 200
+    if not has_api:
+        result["api_reason"] = f"GET {api} answered {api_status}: no API detail to measure"
+        say(result["api_reason"])
+
+    cached_cases = {"page_cached": page_path, **({"api_cached": api} if has_api else {})}
+    uncached_cases = {"page_uncached": page_path, **({"api_uncached": api} if has_api else {})}
+
+    ours = run_gunicorn(env, tmp, port + 1, cached_cases, args, "cache on")
+    off = run_gunicorn(
+        env, tmp, port + 2, uncached_cases, args, "cache off", PAGECACHE_ENABLED="false"
+    )
+    stock_settings = "bench.stock_cache.settings"
+    stock = run_gunicorn(
+        env, tmp, port + 3, {"stock_cache_page": page_path}, args, "stock cache_page",
+        DJANGO_SETTINGS_MODULE=stock_settings,
+    )  # fmt: skip
+
+    result.update(
+        page_uncached=off["page_uncached"],
+        page_cached=ours["page_cached"],
+        static=ours["static"],
+        api_uncached=off.get("api_uncached"),
+        api_cached=ours.get("api_cached"),
+        page_cached_over_static=ratio(ours["page_cached"], ours["static"]),
+        api_cached_over_static=ratio(ours.get("api_cached"), ours["static"]),
+        page_uncached_over_static=ratio(off["page_uncached"], off["static"]),
+        static_cache_off=off["static"],
+        stock_cache_page=stock["stock_cache_page"],
+        stock_cache_page_over_static=ratio(stock["stock_cache_page"], stock["static"]),
+        static_stock=stock["static"],
+        load_generator="wrk" if shutil.which("wrk") else "python",
+        connections=args.connections,
+        seconds=args.seconds,
+        rounds=args.rounds,
+    )
+
+
+def _get(url):
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=FORWARDED)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.read()
+
+
+def clean_up(args, env, tmp, keep_logs):
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception as error:  # Django may not be set up yet
+        say(f"closing connections: {error!r}")
+    if not args.keep_db:
+        services.recreate_database(args.pg, args.db_name, drop_only=True)
+    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
+    if keep_logs:
+        say(f"logs kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    database_url = services.with_db(args.pg, args.db_name)
+    env = services.bench_environment("cms.settings.production", database_url, args.redis_url, tmp)
+    # The page cache on (its default with the Redis cache), as deployed.
+    env["PAGECACHE_ENABLED"] = "true"
+    services.adopt(env)
+    result = {"load_avg_start": report.load_avg()}
+    ok = False
+    try:
+        run(args, env, tmp, result)
+        ok = True
+    finally:
+        clean_up(args, env, tmp, keep_logs=args.keep_logs or not ok)
+    result["load_avg_end"] = report.load_avg()
+    result["total_s"] = r3(time.monotonic() - report.STARTED)
+    report.print_result(result, HEADLINE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Serve an anonymous GET from the cache, or store what was rendered for it.
+
+Placed right after SecurityMiddleware (and WhiteNoise, in production), so a
+hit costs one Redis round trip and no other middleware: the security
+middleware still adds its headers to every hit, and the headers that the
+inner middleware added (X-Frame-Options, Vary, Content-Length...) were
+stored with the response.
+
+What is cached: the 200 response of a GET to a Wagtail page (marked by the
+`before_serve_page` hook, wagtail_hooks.py) or to a path under one of
+`PAGECACHE_PREFIXES` (the API), for a request without a session cookie or
+an Authorization header, when the response sets no cookie and does not say
+`private`, `no-cache` or `no-store` (Wagtail's pages with view
+restrictions, a preview, anything under `never_cache`). A page's query
+string must hold only `PAGECACHE_PAGE_QUERY_PARAMS` (the feedback form's
+`?tack=1`); any other is rendered and not kept, so that made-up query
+strings cannot fill the cache. An API's query string is its input: the
+whole of it is in the key. 404s are never cached, so a page asked for
+before its go-live is found the moment it is live.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.cache import cc_delim_re, get_conditional_response
+from django.utils.http import http_date, parse_http_date_safe
+
+from .store import Entry, get_cache
+
+# Stored as they are, but for these: a cookie is never stored; the
+# validators are ours.
+NOT_STORED = frozenset({"set-cookie", "etag", "last-modified", "x-page-cache"})
+UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
+HIT = "hit"
+MISS = "miss"
+
+
+def etag_of(body):
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cache = get_cache()
+        config = cache.config
+        if not config.enabled:
+            return self.get_response(request)
+        key = self.key_for(request, config)
+        if key is None:
+            return self.get_response(request)
+        generation = cache.generation()
+        if generation is None:  # Redis down: render, keep nothing
+            return self.get_response(request)
+
+        entry = cache.get(generation, key)
+        if entry is not None:
+            return self.respond(request, entry, HIT)
+
+        response = self.get_response(request)
+        if request.method == "GET" and self.storable(request, response, config):
+            entry = self.entry_of(request, response)
+            cache.put(generation, key, entry)
+            # The first visitor gets what the next ones will: the same
+            # headers and validators.
+            return self.respond(request, entry, MISS)
+        return response
+
+    @staticmethod
+    def key_for(request, config):
+        """The cache key of the request, or None when it is neither served
+        from the cache nor stored."""
+        if request.method not in ("GET", "HEAD"):
+            return None
+        meta = request.META
+        if "HTTP_AUTHORIZATION" in meta:
+            return None
+        if "HTTP_COOKIE" in meta and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return None  # a logged-in editor, or one who has been
+        path = request.path
+        if path.startswith(config.excluded_prefixes):
+            return None
+        query = meta.get("QUERY_STRING", "")
+        if query and not path.startswith(config.prefixes):
+            names = {part.partition("=")[0] for part in query.split("&") if part}
+            if not names <= config.page_query_params:
+                return None
+        scheme = "https" if request.is_secure() else "http"
+        key = f"{scheme}://{request.get_host()}{path}?{query}"
+        for header in config.key_headers:
+            key += "|" + meta.get(header, "")
+        return key
+
+    @staticmethod
+    def storable(request, response, config):
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return False
+        if not (
+            getattr(request, "pagecache_page", None) is not None
+            or request.path.startswith(config.prefixes)
+        ):
+            return False
+        cache_control = response.get("Cache-Control")
+        if cache_control:
+            directives = {
+                d.split("=", 1)[0].strip().lower() for d in cc_delim_re.split(cache_control)
+            }
+            if directives & UNCACHEABLE_DIRECTIVES:
+                return False
+        vary = response.get("Vary")
+        if vary:
+            keyed = {h.removeprefix("HTTP_").replace("_", "-").lower() for h in config.key_headers}
+            names = {h.strip().lower() for h in cc_delim_re.split(vary)}
+            if "*" in names or names - config.ignored_vary - keyed:
+                return False  # it varies on what the key does not hold
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            return False
+        return True
+
+    @staticmethod
+    def entry_of(request, response):
+        body = response.content
+        last_modified = None
+        page = getattr(request, "pagecache_page", None)
+        # "Senast uppdaterad" where the page has one (intl_pages' stamp).
+        stamp = getattr(page, "last_updated_at", None) if page is not None else None
+        if stamp is not None:
+            last_modified = stamp.timestamp()
+        elif response.has_header("Last-Modified"):
+            last_modified = parse_http_date_safe(response["Last-Modified"])
+        if last_modified is None:
+            last_modified = time.time()
+        headers = tuple(
+            (name, value) for name, value in response.items() if name.lower() not in NOT_STORED
+        )
+        return Entry(response.status_code, headers, body, etag_of(body), int(last_modified))
+
+    @staticmethod
+    def respond(request, entry, how):
+        response = HttpResponse(entry.body, status=entry.status)
+        for name, value in entry.headers:
+            response.headers[name] = value
+        response.headers["ETag"] = entry.etag
+        response.headers["Last-Modified"] = http_date(entry.last_modified)
+        response.headers["X-Page-Cache"] = how
+        meta = request.META
+        if "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta:
+            return get_conditional_response(
+                request, etag=entry.etag, last_modified=entry.last_modified, response=response
+            )
+        return response

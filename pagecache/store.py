@@ -1,0 +1,335 @@
+"""Where cached responses live: Redis, shared by every process, and a layer
+in each web process's memory in front of it, both keyed by one generation.
+
+The generation is a random token in Redis (`pagecache:generation`); every
+key of an entry holds it, in Redis as in the local layer. A purge writes a
+new token: from then on every process looks under the new one, so what was
+cached before is never read again (Redis lets it expire). Every request reads
+the token (one Redis round trip): that is how a purge by a worker or a shell
+reaches every web process at once, and why a process never serves its local
+copy without Redis's word that it is current. A token, not a counter: a
+Redis that restarts empty gets a new token rather than counting again from
+zero into numbers that a process's memory still holds entries under.
+
+One generation for the whole site, not one per page: a change can show on
+pages that no event names (the home page's list, an API listing or filter,
+a query string's variant, a contact on several pages), and a publish is rare
+beside the reads. Purging everything on every change is always correct, and
+costs one re-render per page after a publish, which is what a per-page
+scheme would pay for the pages that matter anyway.
+
+Redis down: nothing is served from the cache or stored (the site renders
+every request, more slowly, never with an error), the local layer is
+dropped (its entries can no longer be checked), and Redis is not asked
+again for `PAGECACHE_RETRY_SECONDS`. A purge that cannot reach Redis is
+kept in the database (`PendingPurge`); every web process looks for one once
+a second, and at once when Redis answers again after it saw it fail, and
+purges before it serves from the cache again: so a change made while Redis
+was down is served fresh in every process once Redis is back, whichever
+process made it.
+"""
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import redis
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import DatabaseError
+from django.dispatch import receiver
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pagecache:generation"
+ENTRY_PREFIX = "pagecache:entry:"
+WARN_EVERY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Config:
+    enabled: bool
+    redis_url: str
+    prefixes: tuple
+    excluded_prefixes: tuple
+    page_query_params: frozenset
+    key_headers: tuple
+    ignored_vary: frozenset
+    timeout: int
+    local_max_bytes: int
+    retry_seconds: float
+    pending_check_seconds: float
+
+    @classmethod
+    def from_settings(cls):
+        return cls(
+            enabled=getattr(settings, "PAGECACHE_ENABLED", False),
+            redis_url=getattr(settings, "PAGECACHE_REDIS_URL", None) or settings.CACHE_REDIS_URL,
+            prefixes=tuple(getattr(settings, "PAGECACHE_PREFIXES", ())),
+            excluded_prefixes=tuple(getattr(settings, "PAGECACHE_EXCLUDED_PREFIXES", ())),
+            page_query_params=frozenset(getattr(settings, "PAGECACHE_PAGE_QUERY_PARAMS", ())),
+            key_headers=tuple(getattr(settings, "PAGECACHE_KEY_HEADERS", ())),
+            ignored_vary=frozenset(
+                h.lower() for h in getattr(settings, "PAGECACHE_IGNORED_VARY", ("cookie",))
+            ),
+            timeout=getattr(settings, "PAGECACHE_TIMEOUT", 600),
+            local_max_bytes=getattr(settings, "PAGECACHE_LOCAL_MAX_BYTES", 32 * 1024 * 1024),
+            retry_seconds=getattr(settings, "PAGECACHE_RETRY_SECONDS", 1.0),
+            pending_check_seconds=getattr(settings, "PAGECACHE_PENDING_CHECK_SECONDS", 1.0),
+        )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A response as stored: status, headers (no Set-Cookie), body, and the
+    validators a conditional GET is answered from."""
+
+    status: int
+    headers: tuple  # ((name, value), ...)
+    body: bytes
+    etag: str
+    last_modified: float  # seconds since the epoch
+
+    def encode(self):
+        head = {
+            "s": self.status,
+            "h": list(self.headers),
+            "e": self.etag,
+            "m": self.last_modified,
+        }
+        # JSON escapes newlines, so the first one ends the head.
+        return json.dumps(head, separators=(",", ":")).encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, data):
+        head, _, body = data.partition(b"\n")
+        head = json.loads(head)
+        return cls(head["s"], tuple(map(tuple, head["h"])), body, head["e"], head["m"])
+
+
+class LocalLayer:
+    """The entries this process has served, by key, with the generation each
+    belongs to; least recently used go first beyond `max_bytes`."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self._entries = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, generation):
+        item = self._entries.get(key)
+        if item is None or item[0] != generation:
+            return None
+        return item[1]
+
+    def put(self, key, generation, entry):
+        size = len(entry.body) + len(key)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[2]
+            self._entries[key] = (generation, entry, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def __len__(self):
+        return len(self._entries)
+
+
+def new_token():
+    return uuid.uuid4().hex.encode()
+
+
+class PageCache:
+    """The process's view of the cache: its Redis client, its local layer,
+    and what it knows of Redis's health."""
+
+    def __init__(self, config=None):
+        self.config = config or Config.from_settings()
+        self.local = LocalLayer(self.config.local_max_bytes)
+        self._client = None
+        self._pid = None
+        self._down_until = 0.0
+        self._saw_failure = False
+        self._next_pending_check = 0.0
+        self._warned_at = None
+
+    # Redis
+
+    def client(self):
+        # A forked process (gunicorn's workers) must not share its parent's
+        # sockets.
+        if self._client is None or self._pid != os.getpid():
+            self._client = redis.Redis.from_url(
+                self.config.redis_url,
+                socket_connect_timeout=0.5,
+                socket_timeout=0.5,
+                health_check_interval=0,
+            )
+            self._pid = os.getpid()
+        return self._client
+
+    def _failed(self, operation, exc):
+        """Redis did not answer: drop what can no longer be checked, and do
+        not ask again for a while."""
+        self.local.clear()
+        self._saw_failure = True
+        self._down_until = time.monotonic() + self.config.retry_seconds
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            logger.warning(
+                "Sidcachen (Redis) svarar inte (%s: %r); sidorna visas utan cache "
+                "tills den är tillbaka.",
+                operation,
+                exc,
+            )
+
+    def generation(self):
+        """The current generation, or None when Redis cannot be trusted now
+        (down, or just back and purging failed)."""
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            client = self.client()
+            token = client.get(GENERATION_KEY)
+            if token is None:
+                client.set(GENERATION_KEY, new_token(), nx=True)
+                token = client.get(GENERATION_KEY)
+            now = time.monotonic()
+            if self._saw_failure or now >= self._next_pending_check:
+                self._next_pending_check = now + self.config.pending_check_seconds
+                upto = self._pending_upto()
+                # Back after an outage it saw, a process purges whatever it
+                # finds: a change made meanwhile may not have reached Redis.
+                if self._saw_failure or upto is not None:
+                    token = self._purge_redis(client)
+                    self._saw_failure = False
+                    if upto is not None:
+                        self._forget_pending(upto)
+        except redis.RedisError as exc:
+            self._failed("generation", exc)
+            return None
+        return token
+
+    def entry_key(self, generation, key):
+        return ENTRY_PREFIX + generation.decode() + ":" + key
+
+    def get(self, generation, key):
+        entry = self.local.get(key, generation)
+        if entry is not None:
+            return entry
+        try:
+            data = self.client().get(self.entry_key(generation, key))
+        except redis.RedisError as exc:
+            self._failed("get", exc)
+            return None
+        if data is None:
+            return None
+        entry = Entry.decode(data)
+        self.local.put(key, generation, entry)
+        return entry
+
+    def put(self, generation, key, entry):
+        try:
+            self.client().set(
+                self.entry_key(generation, key), entry.encode(), ex=self.config.timeout
+            )
+        except redis.RedisError as exc:
+            self._failed("set", exc)
+            return
+        self.local.put(key, generation, entry)
+
+    # Purging
+
+    def _purge_redis(self, client):
+        token = new_token()
+        client.set(GENERATION_KEY, token)
+        return token
+
+    def purge(self):
+        """Nothing cached before now is served again, by any process. When
+        Redis does not answer, the purge waits in the database until it
+        does. Returns whether Redis took it now."""
+        self.local.clear()
+        try:
+            self._purge_redis(self.client())
+        except redis.RedisError as exc:
+            self._failed("purge", exc)
+            self._keep_pending()
+            return False
+        return True
+
+    def _keep_pending(self):
+        from .models import PendingPurge
+
+        try:
+            PendingPurge.objects.create()
+        except DatabaseError:
+            logger.exception("Kunde inte spara en väntande tömning av sidcachen.")
+
+    def _pending_upto(self):
+        """The last pending purge's id, or None when none waits."""
+        from .models import PendingPurge
+
+        try:
+            return PendingPurge.objects.order_by("-pk").values_list("pk", flat=True).first()
+        except DatabaseError:
+            return None
+
+    def _forget_pending(self, upto):
+        """After a purge that Redis took: the pending ones up to `upto`,
+        read before it, are done (a later one is for a later change)."""
+        from .models import PendingPurge
+
+        try:
+            PendingPurge.objects.filter(pk__lte=upto).delete()
+        except DatabaseError:
+            pass
+
+
+_cache = None
+_cache_lock = threading.Lock()
+
+
+def get_cache():
+    """This process's PageCache (one per process, made on first use)."""
+    global _cache
+    if _cache is None:
+        with _cache_lock:
+            if _cache is None:
+                _cache = PageCache()
+    return _cache
+
+
+def reset():
+    """Forget this process's cache object (its settings changed; a test)."""
+    global _cache
+    with _cache_lock:
+        _cache = None
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting.startswith("PAGECACHE_") or setting == "CACHE_REDIS_URL":
+        reset()
+
+
+def purge():
+    """Purge the whole cache, in every process (see the module's note)."""
+    return get_cache().purge()

@@ -1,0 +1,124 @@
+"""What the middleware keeps and what it does not, on responses of its own
+making (an API path, where any anonymous 200 may be kept)."""
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from pagecache.middleware import PageCacheMiddleware
+
+API = "/api/v3/pages/1/"
+# The cache looks for purges kept in the database while Redis was down.
+pytestmark = pytest.mark.django_db
+
+
+def middleware(make_response):
+    calls = []
+
+    def get_response(request):
+        calls.append(request)
+        return make_response(request)
+
+    return PageCacheMiddleware(get_response), calls
+
+
+def ok(request):
+    return HttpResponse(b'{"id": 1}', content_type="application/json")
+
+
+@pytest.fixture
+def rf():
+    return RequestFactory()
+
+
+def test_an_api_response_is_kept_with_its_whole_query(pagecache_on, rf):
+    cache, calls = middleware(ok)
+    assert cache(rf.get(API, {"fields": "title"}))["X-Page-Cache"] == "miss"
+    assert cache(rf.get(API, {"fields": "title"}))["X-Page-Cache"] == "hit"
+    assert cache(rf.get(API, {"fields": "body"}))["X-Page-Cache"] == "miss"
+    assert len(calls) == 2
+
+
+def test_a_response_that_sets_a_cookie_is_not_kept(pagecache_on, rf):
+    def with_cookie(request):
+        response = ok(request)
+        response.set_cookie("sessionid", "abc")
+        return response
+
+    cache, calls = middleware(with_cookie)
+    for _ in range(2):
+        response = cache(rf.get(API))
+        assert "X-Page-Cache" not in response
+        assert response.cookies["sessionid"].value == "abc"
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("cache_control", ["private", "no-store", "max-age=0, no-cache"])
+def test_a_response_that_says_private_or_no_store_is_not_kept(pagecache_on, rf, cache_control):
+    def private(request):
+        response = ok(request)
+        response["Cache-Control"] = cache_control
+        return response
+
+    cache, calls = middleware(private)
+    cache(rf.get(API))
+    cache(rf.get(API))
+    assert len(calls) == 2
+
+
+def test_a_response_that_varies_on_origin_is_kept_per_origin(pagecache_on, rf):
+    def cors(request):
+        response = ok(request)
+        response["Vary"] = "Origin, Cookie"
+        response["Access-Control-Allow-Origin"] = request.headers.get("Origin", "")
+        return response
+
+    cache, _ = middleware(cors)
+    cache(rf.get(API, HTTP_ORIGIN="https://a.example"))
+    hit = cache(rf.get(API, HTTP_ORIGIN="https://a.example"))
+    assert hit["X-Page-Cache"] == "hit"
+    other = cache(rf.get(API, HTTP_ORIGIN="https://b.example"))
+    assert other["X-Page-Cache"] == "miss"
+    assert other["Access-Control-Allow-Origin"] == "https://b.example"
+
+
+def test_a_response_that_varies_on_what_the_key_lacks_is_not_kept(pagecache_on, rf):
+    def varies(request):
+        response = ok(request)
+        response["Vary"] = "Accept-Encoding"
+        return response
+
+    cache, calls = middleware(varies)
+    cache(rf.get(API))
+    cache(rf.get(API))
+    assert len(calls) == 2
+
+
+def test_only_200s_of_gets_are_kept(pagecache_on, rf):
+    cache, calls = middleware(lambda request: HttpResponse(status=404))
+    cache(rf.get(API))
+    cache(rf.get(API))
+    cache, posts = middleware(ok)
+    cache(rf.post(API))
+    cache(rf.post(API))
+    assert len(calls) == 2 and len(posts) == 2
+
+
+def test_a_path_outside_the_pages_and_prefixes_is_not_kept(pagecache_on, rf):
+    cache, calls = middleware(ok)
+    cache(rf.get("/feedback/1/token/"))
+    cache(rf.get("/feedback/1/token/"))
+    cache(rf.get("/not-a-page/"))  # no page was served for it
+    cache(rf.get("/not-a-page/"))
+    assert len(calls) == 4
+
+
+def test_a_session_cookie_or_a_token_bypasses_the_cache(pagecache_on, rf):
+    cache, calls = middleware(ok)
+    cache(rf.get(API))
+    request = rf.get(API)
+    request.COOKIES["sessionid"] = "x"
+    request.META["HTTP_COOKIE"] = "sessionid=x"
+    assert "X-Page-Cache" not in cache(request)
+    assert "X-Page-Cache" not in cache(rf.get(API, HTTP_AUTHORIZATION="Bearer t"))
+    assert len(calls) == 3

@@ -1,0 +1,129 @@
+"""The payload of every kind of event, as JSON Schema (the dialect of
+OpenAPI 3.1), for the API's OpenAPI document to put in its `webhooks`
+section: `payload_schemas()` is {event type: schema of the request body}.
+
+The body is what `webhooks.events.payload` builds; the request carries the
+Standard Webhooks headers (`WEBHOOK_HEADERS`), which a receiver checks with
+its endpoint's secret before it trusts the body.
+"""
+
+from changes import signals as changes
+
+from .events import CONTACT_KINDS
+from .models import EVENT_LABELS
+
+DESCRIPTIONS = {
+    changes.PAGE_PUBLISHED: "An editor published a page: `data.pages` is that page, "
+    "as now published.",
+    changes.PAGE_UNPUBLISHED: "An editor unpublished a page: `data.pages` is that page, with the "
+    "title and address it had when it was last published. It is no longer served.",
+    changes.PAGE_WENT_LIVE: "A page went live at the go-live time an editor scheduled: "
+    "`data.pages` is that page, as now published.",
+    changes.PAGE_EXPIRED: "A page was unpublished at its expiry time: `data.pages` is that page, "
+    "with the title and address it had when it was last published.",
+    changes.CONTACT_PUBLISHED: "A contact person was published (their name, phone or e-mail may "
+    "have changed): `data.pages` are the live pages that show the contact.",
+    changes.CONTACT_UNPUBLISHED: "A contact person was unpublished: `data.pages` are the live "
+    "pages that showed the contact and no longer do.",
+    changes.CONTACT_EXPIRED: "A contact person was unpublished at their expiry time: "
+    "`data.pages` are the live pages that showed the contact.",
+    changes.STAMP_MOVED: "A page's “Senast uppdaterad” (last updated) moved forward, because "
+    "something it shows was published: `data.at` is the new time.",
+}
+
+WEBHOOK_HEADERS = {
+    "webhook-id": {
+        "description": "The message's id (`msg_…`): the same for every attempt to deliver it, "
+        "so a receiver can ignore one it has already handled.",
+        "schema": {"type": "string"},
+    },
+    "webhook-timestamp": {
+        "description": "When this attempt was signed, in seconds since the Unix epoch (UTC). "
+        "Standard Webhooks verifiers refuse one more than five minutes off.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "webhook-signature": {
+        "description": "`v1,` and the base64 HMAC-SHA256 of "
+        "`{webhook-id}.{webhook-timestamp}.{body}` with the endpoint's secret "
+        "(`whsec_…`), as Standard Webhooks specifies.",
+        "schema": {"type": "string"},
+    },
+}
+
+PAGE = {
+    "type": "object",
+    "description": "A page, as published (never a draft).",
+    "properties": {
+        "id": {
+            "type": "integer",
+            "description": "The page's id in the API (`/api/v3/pages/{id}/`).",
+        },
+        "title": {"type": "string", "description": "The page's published title."},
+        "path": {
+            "type": ["string", "null"],
+            "description": "The page's address on its site, such as "
+            "`/internationella-samarbeten/`; null when the page is in no site.",
+        },
+        "url": {
+            "type": ["string", "null"],
+            "format": "uri",
+            "description": "The page's full address; null when the page is in no site.",
+        },
+    },
+    "required": ["id", "title", "path", "url"],
+    "additionalProperties": False,
+}
+
+
+def _schema(kind):
+    data_properties = {
+        "at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the change happened (UTC, ISO 8601).",
+        },
+        "pages": {
+            "type": "array",
+            "items": PAGE,
+            "description": "The pages whose content visitors see changed; may be empty.",
+        },
+    }
+    required = ["at", "pages"]
+    if kind in CONTACT_KINDS:
+        data_properties["contact_id"] = {
+            "type": "integer",
+            "description": "The contact person's id (`/api/v3/contacts/`).",
+        }
+        required.append("contact_id")
+    return {
+        "title": f"{kind} ({EVENT_LABELS[kind]})",
+        "description": DESCRIPTIONS[kind],
+        "type": "object",
+        "properties": {
+            "type": {"const": kind, "description": "The kind of event."},
+            "timestamp": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the event was recorded (UTC, ISO 8601).",
+            },
+            "data": {
+                "type": "object",
+                "description": "What changed.",
+                "properties": data_properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+        },
+        "required": ["type", "timestamp", "data"],
+        "additionalProperties": False,
+    }
+
+
+def payload_schemas():
+    """{event type: JSON Schema of its request body}, one per kind of change."""
+    return {kind: _schema(kind) for kind in changes.KINDS}
+
+
+def headers():
+    """The request headers every delivery carries, as OpenAPI header objects."""
+    return {name: dict(value) for name, value in WEBHOOK_HEADERS.items()}
