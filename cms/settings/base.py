@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "intl_pages",
     "feedback",
     "changes",
+    "webhooks",
     "pagecache",
     "headless",
     "tasks",
@@ -238,6 +239,11 @@ CELERY_TASK_ROUTES = {
     # show it: the visitor sees the new phone number and the new date
     # together, not the date a while later, behind background work.
     "tasks.propagate_contact_change": {"queue": SCHEDULE_QUEUE},
+    # Webhook deliveries wait on other people's servers: the default queue,
+    # never the scheduling worker's.
+    "tasks.deliver_webhook": {"queue": "celery"},
+    "tasks.sweep_webhook_deliveries": {"queue": "celery"},
+    "tasks.erase_old_webhook_logs": {"queue": "celery"},
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
@@ -253,6 +259,20 @@ SCHEDULE_BATCH_SIZE = env_int("SCHEDULE_BATCH_SIZE", 25)
 STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
 # How often tasks kept in the database while Redis was down are sent again.
 UNSENT_RESEND_SECONDS = env_int("UNSENT_RESEND_SECONDS", 10)
+
+# Webhooks (webhooks/, tasks/webhooks.py). Deliveries go only to globally
+# routable addresses unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES (development: a
+# listener on the laptop). A failed delivery is tried again with backoff for
+# a day; an endpoint that fails for a day is switched off. The sweep queues
+# what is due; the attempt log is kept WEBHOOKS_LOG_RETENTION_DAYS.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOKS_SWEEP_SECONDS = env_int("WEBHOOKS_SWEEP_SECONDS", 15)
+WEBHOOKS_LOG_RETENTION_DAYS = env_int("WEBHOOKS_LOG_RETENTION_DAYS", 30)
+WEBHOOKS_RETRY_FOR_SECONDS = 24 * 3600
+WEBHOOKS_DISABLE_AFTER_SECONDS = 24 * 3600
+# Short: an attempt holds a background worker process while it waits.
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = 3
+WEBHOOKS_READ_TIMEOUT_SECONDS = 10
 
 # The beat schedule lives in code, reviewed like the rest: nothing here is
 # for editors to change, so django-celery-beat's database tables would add a
@@ -282,6 +302,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.reconcile_stamps",
         "schedule": STAMP_RECONCILE_SECONDS,
         "options": {"expires": STAMP_RECONCILE_SECONDS},
+    },
+    "sweep-webhook-deliveries": {
+        "task": "tasks.sweep_webhook_deliveries",
+        "schedule": WEBHOOKS_SWEEP_SECONDS,
+        "options": {"expires": WEBHOOKS_SWEEP_SECONDS * 2},
+    },
+    "erase-old-webhook-logs": {
+        "task": "tasks.erase_old_webhook_logs",
+        "schedule": 3600,
+        "options": {"expires": 3600},
     },
 }
 
@@ -395,6 +425,7 @@ FEEDBACK_BOUNCE_ADDRESS = env_str("FEEDBACK_BOUNCE_ADDRESS", DEFAULT_FROM_EMAIL)
 # this many days after the answer came in. The municipality's gallringsbeslut
 # sets the period.
 FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 90)
+
 
 # Page cache (pagecache/): published pages and anonymous API responses kept
 # whole in Redis (the cache's Redis, CACHE_REDIS_URL), with a layer in each
