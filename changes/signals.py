@@ -70,3 +70,9 @@ def announce(kind, page_ids=(), contact_id=None, at=None):
         contact_id=contact_id,
         at=at or timezone.now(),
     )
+
+
+# A live object's expiry was set or moved without a publish (the API's
+# schedule endpoint): sent with `instance`, inside the transaction, so that
+# the pipeline plans it to the second as it does after a publish.
+expiry_changed = Signal()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import Revision
 from wagtail.signals import published, unpublished
 
+from changes.signals import expiry_changed
 from intl_pages.models import Contact
 
 from . import publishing, scheduling
@@ -51,6 +52,12 @@ def object_published(sender, instance, revision=None, **kwargs):
     if isinstance(instance, Contact):
         changed_at = scheduling.as_iso(instance.last_published_at or timezone.now())
         after_commit(send_or_keep, propagate_contact_change, [instance.pk, changed_at])
+    if instance.expire_at:
+        after_commit(publishing.plan_expiry, instance)
+
+
+@receiver(expiry_changed)
+def expiry_was_changed(sender, instance, **kwargs):
     if instance.expire_at:
         after_commit(publishing.plan_expiry, instance)
 

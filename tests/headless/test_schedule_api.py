@@ -1,0 +1,173 @@
+"""Scheduling through the API: with the bearer token of a user who may
+publish, set, move and cancel the go-live and expiry of a page or a contact,
+carried out by the same exactly-once pipeline as the admin's (a real worker
+publishes on the second); times without an offset are Stockholm time, and
+the daylight-saving nights get the admin's messages."""
+
+import json
+from datetime import UTC, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import APIToken, PageLogEntry, Revision
+
+from intl_pages.models import Contact
+from tests.builders import make_contact, make_page
+from tests.intl_pages.admin_forms import make_user
+from tests.tasks.support import fetch_page, wait_until
+
+from .test_api import detail
+
+
+def token_for(user):
+    return APIToken.create_token(user=user, name="schemat")[1]
+
+
+@pytest.fixture
+def moderator_token(db):
+    return token_for(make_user("moderator", "Moderators"))
+
+
+def put(client, path, payload, token=None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return client.put(path, json.dumps(payload), content_type="application/json", **headers)
+
+
+def iso(when):
+    return when.isoformat()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_go_live_set_through_the_api_goes_live_on_the_second(worker, page_tx, moderator_token):
+    client = Client()
+    page = fetch_page(page_tx.pk)
+    page.title = "Vänorter – schemalagd rubrik"
+    page.save_revision()  # a draft, not published
+    go_live_at = timezone.now().replace(microsecond=0) + timedelta(seconds=3)
+
+    response = put(
+        client,
+        f"/api/v3/schedule/pages/{page.pk}/",
+        {"go_live_at": iso(go_live_at)},
+        moderator_token,
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["go_live_at"].startswith(go_live_at.astimezone(UTC).isoformat()[:19])
+    assert detail(client, page).json()["title"] != "Vänorter – schemalagd rubrik"
+    live = wait_until(
+        lambda: (p := fetch_page(page.pk)).title == "Vänorter – schemalagd rubrik" and p,
+        what="the page to go live",
+    )
+    assert live.last_published_at >= go_live_at
+    assert PageLogEntry.objects.filter(page=page, action="wagtail.publish.scheduled").count() == 1
+
+
+@pytest.mark.django_db
+def test_moved_then_cancelled_leaves_nothing_scheduled_and_no_lock(client, moderator_token):
+
+    page = make_page(title="Vänorter")
+    path = f"/api/v3/schedule/pages/{page.pk}/"
+    first = timezone.now() + timedelta(hours=1)
+    second = first + timedelta(hours=1)
+
+    put(client, path, {"go_live_at": iso(first)}, moderator_token)
+    moved = put(client, path, {"go_live_at": iso(second)}, moderator_token).json()
+    assert type(fetch_page(page.pk).get_lock()).__name__ == "ScheduledForPublishLock"
+    assert (
+        Revision.page_revisions.filter(
+            object_id=str(page.pk), approved_go_live_at__isnull=False
+        ).count()
+        == 1
+    )
+    assert moved["go_live_at"][:16] == iso(second.astimezone(UTC))[:16]
+
+    cancelled = put(client, path, {"go_live_at": None}, moderator_token)
+    assert cancelled.status_code == 200 and cancelled.json()["go_live_at"] is None
+    assert not Revision.page_revisions.filter(
+        object_id=str(page.pk), approved_go_live_at__isnull=False
+    ).exists()
+    assert PageLogEntry.objects.filter(page=page, action="wagtail.schedule.cancel").exists()
+    # Nothing locks the page any more (while scheduled, Wagtail's lock).
+    assert fetch_page(page.pk).get_lock() is None
+
+
+@pytest.mark.django_db
+def test_an_expiry_set_moved_and_cancelled_without_publishing(client, moderator_token):
+
+    page = make_page(title="Vänorter")
+    published_at = fetch_page(page.pk).last_published_at
+    path = f"/api/v3/schedule/pages/{page.pk}/"
+    when = timezone.now() + timedelta(days=30)
+
+    assert put(client, path, {"expire_at": iso(when)}, moderator_token).status_code == 200
+    page = fetch_page(page.pk)
+    assert page.expire_at == when and page.last_published_at == published_at
+    assert page.latest_revision.as_object().expire_at == when  # the admin's form shows it
+    put(client, path, {"expire_at": None}, moderator_token)
+    assert fetch_page(page.pk).expire_at is None
+
+
+@pytest.mark.django_db
+def test_a_contact_is_scheduled_the_same_way(client):
+    # Editors may publish contacts (migration intl_pages/0004), not pages.
+    token = token_for(make_user("redaktor", "Editors"))
+    contact = make_contact("Kim Exempelsson")
+    when = timezone.now() + timedelta(days=1)
+    path = f"/api/v3/schedule/contacts/{contact.pk}/"
+
+    response = put(client, path, {"expire_at": iso(when)}, token)
+    assert response.status_code == 200, response.content
+    assert Contact.objects.get(pk=contact.pk).expire_at == when
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").json()["expire_at"]
+
+
+@pytest.mark.django_db
+def test_without_a_token_or_the_right_to_publish_it_is_refused(client):
+
+    page = make_page(title="Vänorter")
+    path = f"/api/v3/schedule/pages/{page.pk}/"
+    later = iso(timezone.now() + timedelta(hours=1))
+    assert put(client, path, {"go_live_at": later}).status_code == 401
+    assert client.get(path).status_code == 401
+    editor_token = token_for(make_user("redaktor", "Editors"))
+    editor = put(client, path, {"go_live_at": later}, editor_token)
+    assert editor.status_code == 403
+    assert editor["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("2027-03-28T02:30:00", "Klockan 02:30 finns inte den 2027-03-28"),
+        ("2027-10-31T02:30:00", "Klockan 02:30 inträffar två gånger den 2027-10-31"),
+        ("2020-01-01T07:00:00+01:00", "Tiden har redan passerat"),
+        ("nästa tisdag", "Ange tiden som"),
+    ],
+)
+@pytest.mark.django_db
+def test_times_the_schedule_cannot_take_get_the_admins_messages(
+    client, moderator_token, value, message
+):
+
+    page = make_page(title="Vänorter")
+    response = put(
+        client, f"/api/v3/schedule/pages/{page.pk}/", {"go_live_at": value}, moderator_token
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"][-1] == "go_live_at" and error["msg"].startswith(message)
+
+
+@pytest.mark.django_db
+def test_a_time_without_offset_is_stockholm_wall_clock(client, moderator_token):
+
+    page = make_page(title="Vänorter")
+    response = put(
+        client,
+        f"/api/v3/schedule/pages/{page.pk}/",
+        {"go_live_at": "2027-06-01T07:00:00"},
+        moderator_token,
+    )
+    assert response.json()["go_live_at"].startswith("2027-06-01T05:00:00")  # CEST is UTC+2
