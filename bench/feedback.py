@@ -50,7 +50,9 @@ odd rounds' p99 is from its even rounds'; a growth within it is noise);
 `digest_answers`, `digest_owners`, `digest_seconds`,
 `digest_messages_received`, `digest_answers_marked_sent`, `digest_queries`
 and the smaller runs' `digest_queries_10_owners_1000_answers` and
-`digest_queries_100_owners_1000_answers`, `digest_within_goal`.
+`digest_queries_100_owners_1000_answers`, `digest_within_goal`; where the
+digests' time went: `digest_first_received_s` (gathering and rendering them
+all, and one send), `digest_cpu_s` (this process's CPU), `digest_sql_s`.
 
 Figures depend on the machine and on whatever else runs on it: compare runs
 on the same machine (`load_avg_*` says how busy it was).
@@ -595,6 +597,10 @@ class Delivery:
     answers: int
     owners: int
     seconds: float
+    # Where the time went: this process's CPU (building, rendering, the
+    # SMTP client; the SMTP server's thread too), and waiting in SQL.
+    cpu_s: float
+    sql_s: float
     queries: int
     kinds: Counter
     outcomes: dict
@@ -634,6 +640,8 @@ def deliver_digests(bench):
         digest_queries=run.queries,
         digest_queries_per_owner=r3(run.queries / args.owners),
         digest_first_received_s=r3(run.first_received_s),
+        digest_cpu_s=r3(run.cpu_s),
+        digest_sql_s=r3(run.sql_s),
         digest_message_kb_mean=run.mean_kb,
         digest_query_kinds=dict(run.kinds.most_common(8)),
     )
@@ -643,7 +651,8 @@ def deliver_digests(bench):
     result["digest_within_goal"] = delivered and run.seconds <= 10.0
     say(f"digests, {args.answers} answers to {args.owners} owners: {run.received} delivered, "
         f"{run.marked_sent} answers marked sent, in {run.seconds:.2f} s (first at the server "
-        f"after {run.first_received_s:.2f} s), {run.queries} SQL statements: "
+        f"after {run.first_received_s:.2f} s; CPU {run.cpu_s:.2f} s, in SQL {run.sql_s:.2f} s), "
+        f"{run.queries} SQL statements: "
         f"{dict(run.kinds.most_common(5))}")  # fmt: skip
 
 
@@ -661,10 +670,11 @@ def deliver(smtp, answers, owners):
     addresses = insert_answers(answers, owners)
     before = smtp.mailbox.count()
     counter = QueryCounter()
-    started = time.monotonic()
+    started, started_cpu = time.monotonic(), time.process_time()
     with connection.execute_wrapper(counter):
         outcomes = digests.send_due(everything=True)
     seconds = time.monotonic() - started
+    cpu_s = time.process_time() - started_cpu
     received = [m for m in smtp.mailbox.received(before) if set(m.rcpt_tos) <= addresses]
     ids = {message_id(m) for m in received}
     rows = set(Digest.objects.values_list("message_id", flat=True))
@@ -672,6 +682,8 @@ def deliver(smtp, answers, owners):
         answers=answers,
         owners=owners,
         seconds=seconds,
+        cpu_s=cpu_s,
+        sql_s=counter.seconds,
         queries=counter.total,
         kinds=counter.kinds,
         outcomes=outcomes,
@@ -718,16 +730,22 @@ def insert_answers(count, owners):
 
 class QueryCounter:
     """Django's execute_wrapper: every SQL statement, counted by kind (the
-    statement and its first table), none kept."""
+    statement and its first table), and the wall time spent in them (a
+    transaction's COMMIT, outside a statement, not included); none kept."""
 
     def __init__(self):
         self.total = 0
         self.kinds = Counter()
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.total += 1
         self.kinds[statement_kind(sql)] += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def statement_kind(sql):
