@@ -17,6 +17,7 @@ from wagtail.api.v3.routers.pages import router as pages_router
 from . import errors
 from .content import contacts_router, twin_towns_router
 from .feedback_api import router as feedback_router
+from .preview_api import router as preview_router
 from .schedule_api import router as schedule_router
 
 
@@ -56,3 +57,4 @@ api.add_router("/contacts/", contacts_router)
 api.add_router("/twin-towns/", twin_towns_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/schedule/", schedule_router)
+api.add_router("/preview/", preview_router)

@@ -85,7 +85,10 @@ class Contacts(_Schema):
 
 
 class _Block(_Schema):
-    id: str = Field(description="Blockets id, stabilt mellan versioner.")
+    id: str | None = Field(
+        description="Blockets id, stabilt mellan versioner; null för ett block som ännu inte "
+        "är sparat (i en förhandsgranskning)."
+    )
 
 
 class HeadingItem(_Block):

@@ -417,6 +417,13 @@ WAGTAILAPI_LIMIT_MAX = 100
 CORS_ALLOWED_ORIGINS = FEEDBACK_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
+# Front-end preview: per site hostname, the front-end page that takes a
+# preview token ("www.lidkoping.se=https://front.example/preview,*=..."; "*"
+# for any other site); how long a token and its state last.
+HEADLESS_PREVIEW_URLS = dict(
+    entry.split("=", 1) for entry in env_list("HEADLESS_PREVIEW_URLS") if "=" in entry
+)
+HEADLESS_PREVIEW_SECONDS = env_int("HEADLESS_PREVIEW_SECONDS", 600)
 # A post larger than this is refused (413) before it is read.
 FEEDBACK_MAX_BODY_BYTES = env_int("FEEDBACK_MAX_BODY_BYTES", 16 * 1024)
 # The envelope sender of the digests: a monitored address, where bounces go.

@@ -1,0 +1,36 @@
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.widgets import Button
+
+from .preview import FrontEndPreviewView, front_end_preview_url
+
+
+@hooks.register("register_admin_urls")
+def register_preview_url():
+    return [
+        path(
+            "headless/preview/<int:page_id>/",
+            FrontEndPreviewView.as_view(),
+            name="headless_preview",
+        )
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def preview_in_front_end(page, user, next_url, view_name):
+    """On the edit view, where the page's site has a front-end: the preview
+    panel's state, opened in the front-end."""
+    if view_name != "edit" or not front_end_preview_url(page.get_site()):
+        return []
+    if not page.permissions_for_user(user).can_edit():
+        return []
+    url = reverse("headless_preview", args=(page.pk,))
+    return [
+        Button(
+            "Förhandsgranska i front-end",
+            url,
+            icon_name="mobile-alt",
+            priority=6,
+            attrs={"target": "_blank", "rel": "noopener"},
+        )
+    ]
