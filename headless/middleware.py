@@ -6,9 +6,16 @@
   bearer tokens), and a read (GET, HEAD) drops its token, but for a
   schedule, which only a token may read.
 - A pagination offset or limit beyond what the database can count is a 400,
-  not the 500 the database would give.
+  not the 500 the database would give; a body larger than the API takes is
+  a 413 before it is read.
+- Every error on the API's paths is a problem detail in JSON, whoever made
+  it: Django's own 400 (a bad Host), 403 or 404 pages, and the site's 500
+  page, are HTML (`ProblemResponsesMiddleware`, outermost).
 """
 
+from http import HTTPStatus
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from wagtail.api.v3.errors import problem_response
 
@@ -29,6 +36,22 @@ def _oversized(request):
     return None
 
 
+FEEDBACK_PATH = "/api/v3/feedback/"
+
+
+def max_body_bytes(path):
+    if path.startswith(FEEDBACK_PATH):
+        return settings.FEEDBACK_MAX_BODY_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 class PublicReadsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,9 +60,50 @@ class PublicReadsMiddleware:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         request.user = AnonymousUser()
+        if _content_length(request) > max_body_bytes(request.path):
+            return problem_response(status=413, detail="Förfrågans innehåll är för stort.")
         if request.method in SAFE_METHODS and not request.path.startswith(TOKEN_READS):
             request.META.pop("HTTP_AUTHORIZATION", None)
             name = _oversized(request)
             if name:
                 return problem_response(status=400, detail=f"Parametern {name} är för stor.")
         return self.get_response(request)
+
+
+# Swedish for the statuses Django or a proxy in the process may answer with.
+DETAILS = {
+    400: "Förfrågan kunde inte tas emot.",
+    403: "Förbjudet.",
+    404: "Finns inte, eller är inte publicerat och offentligt.",
+    405: "Metoden stöds inte här.",
+    413: "Förfrågans innehåll är för stort.",
+    429: "För många anrop; försök igen senare.",
+    500: "Ett fel uppstod på servern. Försök igen om en stund.",
+}
+
+
+def _is_json(response):
+    return "json" in response.get("Content-Type", "")
+
+
+class ProblemResponsesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith(API_PREFIX)
+            and response.status_code >= 400
+            and not _is_json(response)
+        ):
+            status = response.status_code
+            problem = problem_response(
+                status=status,
+                detail=DETAILS.get(status, HTTPStatus(status).phrase),
+            )
+            for header in ("Retry-After", "Allow"):
+                if header in response:
+                    problem[header] = response[header]
+            return problem
+        return response

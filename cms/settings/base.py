@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost: any error on the API's paths, whoever made it, as JSON.
+    "headless.middleware.ProblemResponsesMiddleware",
     # Early: a cached page is served before the rest (pagecache/middleware.py).
     "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -7,7 +7,9 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openapi_spec_validator import validate
 from pydantic import TypeAdapter
 from wagtail.models import APIToken, PageViewRestriction
@@ -200,3 +202,47 @@ def test_cors_for_the_front_ends_on_the_api_only(client, content, settings):
     assert "Access-Control-Allow-Origin" not in other
     page = client.get(content["page"].url, HTTP_ORIGIN=origin)
     assert "Access-Control-Allow-Origin" not in page
+
+
+def page_with(towns, contacts):
+    people = [make_contact(f"Kontakt {i}") for i in range(contacts)]
+    return make_page(
+        title=f"Sida med {towns} orter",
+        body=[
+            *(twin_town(city=f"Ort {i}", country="Ungern") for i in range(towns)),
+            contacts_block(*people),
+        ],
+    )
+
+
+def test_the_detail_costs_the_same_queries_for_5_or_50_towns(client, db):
+    small, large = page_with(5, 2), page_with(50, 20)
+    counts = []
+    for page in (small, large):
+        detail(client, page)  # the site root's paths, cached once per process
+        with CaptureQueriesContext(connection) as queries:
+            assert detail(client, page).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_errors_made_outside_the_api_views_are_json_too(client, content, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    bad_host = client.get("/api/v3/contacts/", HTTP_HOST="evil.example")
+    assert bad_host.status_code == 400
+    assert bad_host["Content-Type"] == "application/problem+json"
+    assert bad_host.json()["detail"] == "Förfrågan kunde inte tas emot."
+
+    unknown = client.get("/api/v3/inget-sadant/")
+    assert unknown.status_code == 404
+    assert unknown["Content-Type"] == "application/problem+json"
+    # The site's own pages keep their HTML.
+    assert "html" in client.get("/inget-sadant/")["Content-Type"]
+
+
+def test_a_body_too_large_is_a_413_before_it_is_read(client, content, settings):
+    settings.FEEDBACK_MAX_BODY_BYTES = 1000
+    body = json.dumps({"page": content["page"].pk, "helpful": "yes", "comment": "x" * 2000})
+    response = client.post("/api/v3/feedback/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
