@@ -127,3 +127,32 @@ def payload_schemas():
 def headers():
     """The request headers every delivery carries, as OpenAPI header objects."""
     return {name: dict(value) for name, value in WEBHOOK_HEADERS.items()}
+
+
+def openapi_webhooks():
+    """The OpenAPI 3.1 `webhooks` section: one POST per event type, its body
+    and headers documented, for the API's document to include as it is."""
+    return {
+        kind: {
+            "post": {
+                "summary": EVENT_LABELS[kind],
+                "description": body["description"],
+                "operationId": f"webhook_{kind.replace('.', '_')}",
+                "parameters": [
+                    {"name": name, "in": "header", "required": True, **header}
+                    for name, header in headers().items()
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": body}},
+                },
+                "responses": {
+                    "2XX": {
+                        "description": "Received. Anything else (a redirect included, "
+                        "which is not followed) is tried again with backoff for a day."
+                    }
+                },
+            }
+        }
+        for kind, body in payload_schemas().items()
+    }

@@ -5,8 +5,10 @@ draft, and matches the documented schema."""
 
 import json
 
+import jsonschema
 import pytest
 from django.db import transaction
+from openapi_spec_validator import validate
 
 from changes import signals as changes
 from tests.tasks.support import PAGE_TITLE, PAGE_URL, fetch_contact, fetch_page
@@ -107,7 +109,6 @@ def test_a_contact_publish_names_the_contact_and_the_pages_that_show_it(content_
 
 
 def test_every_kind_has_a_documented_schema_that_its_payloads_match(db, listener):
-    jsonschema = pytest.importorskip("jsonschema")
     schemas = schema.payload_schemas()
     assert set(schemas) == set(changes.KINDS)
     make_endpoint(listener.url)
@@ -135,3 +136,15 @@ def test_every_field_of_the_schemas_is_documented():
     for kind, body in schema.payload_schemas().items():
         assert body["description"], kind
         walk(body, kind)
+
+
+def test_the_webhooks_section_makes_a_valid_openapi_document():
+    section = schema.openapi_webhooks()
+    assert set(section) == set(changes.KINDS)
+    validate({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "webhooks": section})
+    post = section[changes.PAGE_PUBLISHED]["post"]
+    assert {p["name"] for p in post["parameters"]} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
