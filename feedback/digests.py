@@ -105,7 +105,11 @@ def digest_data(owner_email, answers):
         if answer.comment or answer.contact_email:
             page["comments"].append(
                 {
-                    "at": timezone.localtime(answer.created_at, STOCKHOLM),
+                    # Formatted once here: the template's date filter was a
+                    # tenth of a large digest run.
+                    "at": timezone.localtime(answer.created_at, STOCKHOLM).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
                     "helpful": answer.helpful,
                     "rating": answer.rating,
                     "text": answer.comment,
@@ -290,9 +294,22 @@ def send_due(now=None, everything=False, connection=None):
     Returns {outcome: count}."""
     gather_due(now, everything=everything)
     outcomes = {}
-    for digest_id in sendable(now, everything):
-        outcome = send(digest_id, now=now, connection=connection, everything=everything)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    # One SMTP connection for the run, not one per digest. Opened here, it
+    # stays open between messages; after a failure it is closed, and each
+    # later digest opens (and closes) its own.
+    connection = connection or get_connection()
+    try:
+        connection.open()
+    except Exception:
+        logger.warning("SMTP-servern svarar inte; varje sammanställning försöker själv.")
+    try:
+        for digest_id in sendable(now, everything):
+            outcome = send(digest_id, now=now, connection=connection, everything=everything)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            if outcome == "retry":
+                connection.close()
+    finally:
+        connection.close()
     return outcomes
 
 

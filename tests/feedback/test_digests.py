@@ -21,9 +21,11 @@ from tests.ports import free_port
 class Mailbox:
     def __init__(self):
         self.envelopes = []
+        self.sessions = []
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
+        self.sessions.append(session.peer)  # a new connection has a new port
         return "250 OK"
 
     def messages(self):
@@ -100,6 +102,8 @@ def test_one_digest_per_owner_address_then_nothing(pages, smtp):
     assert 'href="mailto:besokare@example.se"' in html
     assert Feedback.objects.counted().filter(digest__status=DigestStatus.SENT).count() == 4
 
+    # One SMTP connection carried both digests.
+    assert len(set(smtp.sessions)) == 1
     # A second run sends nothing.
     call_command("send_feedback_digests", "--all")
     assert len(smtp.envelopes) == 2
