@@ -48,6 +48,17 @@ def test_the_document_types_every_block_of_the_body(document):
     assert {"owner_email", "last_updated_at", "feedback_token", "introduction"} <= set(page)
 
 
+def test_the_webhooks_payloads_are_documented(document):
+    kinds = set(document["webhooks"])
+    assert {"page.published", "page.went_live", "contact.published", "page.stamp_moved"} <= kinds
+    post = document["webhooks"]["page.published"]["post"]
+    assert {p["name"] for p in post["parameters"]} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+
+
 def test_every_operation_documents_its_errors_as_json(document):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
