@@ -22,8 +22,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -202,7 +204,29 @@ def note_failure(endpoint_id, now):
         logger.error(
             "Webhook-mottagare %s stängdes av: den har misslyckats i ett dygn.", endpoint_id
         )
+        tell_owner(Endpoint.objects.select_related("created_by").get(pk=endpoint_id))
     return bool(switched_off)
+
+
+def tell_owner(endpoint):
+    """An e-mail to the user who created the endpoint, besides the notice the
+    admin shows them; a mail server that refuses it costs only the e-mail."""
+    owner = endpoint.created_by
+    if owner is None or not owner.email:
+        return False
+    listing = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("webhooks_endpoint:index")
+    body = (
+        f"Webhook-mottagaren {endpoint.url} har stängts av, eftersom alla leveranser till den "
+        "har misslyckats i ett dygn. Inga fler händelser skickas dit.\n\n"
+        "Rätta mottagaren och markera den som aktiv igen under Inställningar → "
+        f"Webhook-mottagare:\n{listing}\n"
+    )
+    try:
+        send_mail("Webhook-mottagare avstängd", body, None, [owner.email])
+    except Exception:
+        logger.exception("Kunde inte e-posta ägaren till webhook-mottagare %s.", endpoint.pk)
+        return False
+    return True
 
 
 # What editors do

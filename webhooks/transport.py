@@ -48,7 +48,9 @@ def post(url, body, headers, *, allow_private, connect_timeout, read_timeout):
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"Adressen {url} är inte en http- eller https-adress.")
-    host = parts.hostname
+    # An internationalised name goes out as its ASCII form (punycode): the
+    # one form DNS, the Host header and the certificate all agree on.
+    host = parts.hostname.encode("idna").decode("ascii")
     port = parts.port or DEFAULT_PORTS[scheme]
     address = checked_address(host, port, allow_private=allow_private)
 

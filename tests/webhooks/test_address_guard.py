@@ -205,3 +205,11 @@ def test_an_https_endpoint_is_connected_by_address_with_the_name_for_sni_and_the
     assert made["cert_reqs"] == "CERT_REQUIRED"
     assert made["headers"]["Host"] == "secure.example"
     assert made["redirect"] is False and made["retries"] is False
+
+
+def test_an_international_name_is_looked_up_and_sent_as_punycode(monkeypatch, fake_pools):
+    resolver = FakeResolver(monkeypatch, {"xn--lidkping-q4a.example": ["93.184.215.14"]})
+    with pytest.raises(OSError, match="no network"):
+        post("http://lidköping.example/hook")
+    assert resolver.lookups == ["xn--lidkping-q4a.example"]
+    assert fake_pools[0]["headers"]["Host"] == "xn--lidkping-q4a.example"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -157,7 +158,9 @@ def test_a_delivery_is_given_up_after_a_day(endpoint, listener):
     assert row.pk not in delivery.due(now=row.retry_until + timedelta(days=1))
 
 
-def test_an_endpoint_failing_for_a_day_is_switched_off(endpoint, listener):
+def test_an_endpoint_failing_for_a_day_is_switched_off(endpoint, listener, mailoutbox):
+    owner = get_user_model().objects.create_user("integrator", "integ@example.org", "x")
+    Endpoint.objects.filter(pk=endpoint.pk).update(created_by=owner)
     listener.answer(500, 500)
     row = record_one()
     assert delivery.deliver(row.pk) == delivery.RETRY
@@ -172,6 +175,9 @@ def test_an_endpoint_failing_for_a_day_is_switched_off(endpoint, listener):
     delivery.deliver(row.pk)
     endpoint.refresh_from_db()
     assert not endpoint.is_active and endpoint.disabled_at
+    (mail,) = mailoutbox
+    assert mail.to == ["integ@example.org"] and endpoint.url in mail.body
+    assert "/admin/webhooks/" in mail.body
 
     # Nothing more is sent to it, a new event included.
     assert events.record(changes.PAGE_PUBLISHED, []) == []
