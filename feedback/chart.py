@@ -7,6 +7,7 @@ numbers as text, and the same figures are in a table for screen readers
 """
 
 import datetime
+import math
 import zoneinfo
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ HEIGHT = 220
 MARGIN_LEFT = 36
 MARGIN_BOTTOM = 40
 MARGIN_TOP = 24
+LABEL_WIDTH = 48
 
 
 @dataclass(frozen=True)
@@ -83,13 +85,28 @@ def answers_over_time(queryset):
         )
         .order_by("bucket")
     )
+    found = {row["bucket"].astimezone(STOCKHOLM).date(): row for row in rows}
+    # Every day, week or month of the span, those without answers too: a gap
+    # in the answers is a gap on the time axis, not two bars side by side.
     buckets = []
-    for row in rows:
-        start = row["bucket"].astimezone(STOCKHOLM).date()
+    for start in bucket_starts(min(found), max(found), step):
+        row = found.get(start, {"yes": 0, "no": 0, "mean_rating": None})
         buckets.append(
             Bucket(start, label_for(start, step), row["yes"], row["no"], row["mean_rating"])
         )
     return step, buckets
+
+
+def bucket_starts(first, last, step):
+    current = first
+    while current <= last:
+        yield current
+        if step == "dag":
+            current += datetime.timedelta(days=1)
+        elif step == "vecka":
+            current += datetime.timedelta(days=7)
+        else:
+            current = (current.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
 def layout(buckets):
@@ -99,8 +116,8 @@ def layout(buckets):
     highest = max((b.answers for b in buckets), default=0) or 1
     slot = plot_width / max(len(buckets), 1)
     bar_width = max(min(slot * 0.7, 48), 2)
-    # Labels under every bar would overlap when there are many.
-    label_every = max(1, round(len(buckets) / 12))
+    # A label is about 48 units wide: under every bar they would overlap.
+    label_every = max(1, math.ceil(LABEL_WIDTH / slot))
     bars = []
     for index, bucket in enumerate(buckets):
         x = MARGIN_LEFT + index * slot + (slot - bar_width) / 2
@@ -118,7 +135,7 @@ def layout(buckets):
                 "no_y": round(base - yes_height - no_height, 1),
                 "no_height": round(no_height, 1),
                 "total_y": round(base - yes_height - no_height - 4, 1),
-                "show_label": index % label_every == 0 or index == len(buckets) - 1,
+                "show_label": index % label_every == 0,
             }
         )
     return {

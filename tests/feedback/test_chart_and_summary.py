@@ -53,12 +53,11 @@ def test_the_answers_are_counted_per_stockholm_day_without_spam_or_follow_ups(no
     step, buckets = answers_over_time(november)
 
     assert step == "dag"
-    assert [(b.label, b.yes, b.no) for b in buckets] == [
-        ("2 nov", 1, 1),
-        ("4 nov", 0, 1),
-        ("9 nov", 1, 0),
-    ]
-    assert buckets[0].mean_rating == 3.5
+    answered = [(b.label, b.yes, b.no) for b in buckets if b.answers]
+    assert answered == [("2 nov", 1, 1), ("4 nov", 0, 1), ("9 nov", 1, 0)]
+    # The days between are on the axis too, empty.
+    assert [b.label for b in buckets] == [f"{day} nov" for day in range(2, 10)]
+    assert buckets[0].mean_rating == 3.5 and buckets[1].mean_rating is None
 
 
 @pytest.mark.parametrize(
@@ -95,6 +94,15 @@ def test_the_chart_is_an_image_with_a_text_alternative_and_a_table(november):
         "1/0",
     ]
     assert '<th scope="row">4 nov</th>' in html and "3,5" in html
+
+
+def test_weeks_and_months_are_counted_from_their_first_day():
+    from feedback.chart import bucket_starts
+
+    weeks = list(bucket_starts(datetime.date(2026, 11, 2), datetime.date(2026, 11, 23), "vecka"))
+    assert [d.day for d in weeks] == [2, 9, 16, 23]
+    months = list(bucket_starts(datetime.date(2026, 11, 1), datetime.date(2027, 2, 1), "månad"))
+    assert [(d.year, d.month) for d in months] == [(2026, 11), (2026, 12), (2027, 1), (2027, 2)]
 
 
 def test_no_answers_draw_no_chart(page):
