@@ -171,3 +171,15 @@ def test_a_time_without_offset_is_stockholm_wall_clock(client, moderator_token):
         moderator_token,
     )
     assert response.json()["go_live_at"].startswith("2027-06-01T05:00:00")  # CEST is UTC+2
+
+
+@pytest.mark.django_db
+def test_tokens_are_made_by_administrators_only(client):
+    from django.urls import reverse
+
+    add = reverse("wagtailusers_api_tokens:add")
+    for group in ("Editors", "Moderators"):
+        client.force_login(make_user(f"anvandare-{group}", group))
+        assert client.get(add).status_code in (302, 403), group
+    client.force_login(make_user("admin", superuser=True))
+    assert client.get(add).status_code == 200
