@@ -8,8 +8,8 @@ so every receiver checks that the object is live on that revision.
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, published, unpublished
 
+from intl_pages.events import stamp_moved
 from intl_pages.models import Contact
-from intl_pages.signals import stamp_moved
 from intl_pages.stamps import pages_showing
 
 from . import signals

@@ -8,7 +8,7 @@ field errors."""
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
@@ -18,7 +18,10 @@ from feedback import ratelimit
 from feedback.forms import CONTROL_CHARACTERS
 from feedback.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 from feedback.submission import page_for_feedback, submit_feedback
+from feedback.tokens import form_token
 from feedback.views import FOREIGN_ORIGIN, TOO_MANY, origin_allowed
+
+from .content import refuse_unknown_parameters
 
 router = Router(tags=["feedback"])
 
@@ -48,6 +51,27 @@ class FeedbackIn(Schema):
     answer: StrictStr | None = Field(
         None, description="`answer` från ett tidigare svar, för att lägga till i det svaret."
     )
+
+
+class TokenOut(Schema):
+    token: str = Field(description="Ny `token` för sidan, att skicka med svaret.")
+
+
+@router.get(
+    "/token/",
+    response=TokenOut,
+    url_name="feedback_token",
+    summary="En ny token för en sida",
+    description="Sidans `feedback_token` i ett cachat svar kan vara gammal (den gäller en "
+    "vecka). Hämta en ny här när besökaren börjar svara; svaret cachas aldrig.",
+    operation_id="feedback_token",
+)
+def fresh_token(request: HttpRequest, page: int):
+    refuse_unknown_parameters(request, ("page",))
+    target = page_for_feedback(page)
+    response = JsonResponse({"token": form_token(target.pk)})
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 class FeedbackOut(Schema):

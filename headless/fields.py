@@ -2,11 +2,19 @@
 token, which the content cannot make itself (the domain apps do not import
 each other)."""
 
+from pydantic import RootModel
 from rest_framework.fields import Field as SerializerField
 from wagtail.api import APIField
 from wagtail.models import get_page_models
 
 from feedback.tokens import form_token
+
+
+class FeedbackToken(RootModel[str]):
+    """The token to send with `POST /api/v3/feedback/` for this page: signed
+    and time-stamped, valid for a week, not single-use. In a cached response
+    it can be old: fetch a fresh one at `GET /api/v3/feedback/token/?page=…`
+    when the visitor starts to answer."""
 
 
 class FeedbackTokenField(SerializerField):
@@ -17,7 +25,9 @@ class FeedbackTokenField(SerializerField):
     def __init__(self, **kwargs):
         super().__init__(source="pk", **kwargs)
 
-    def to_representation(self, value) -> str:
+    # A class of its own, so that the document carries its description
+    # (Wagtail reads this annotation for the field's schema).
+    def to_representation(self, value) -> FeedbackToken:
         return form_token(value)
 
 

@@ -163,10 +163,15 @@ class BodyField(SerializerField):
         return body_representation(value)
 
 
-class StampField(SerializerField):
-    """ "Senast uppdaterad": the same time the page shows."""
+class LastUpdated(RootModel[datetime]):
+    """When anything a visitor sees on the page last changed (the page
+    itself, or a contact it shows, published): its "Senast uppdaterad", the
+    same time the page shows. ISO 8601."""
 
-    def to_representation(self, value) -> datetime:
+
+class StampField(SerializerField):
+    # A class of its own, so that the document carries its description.
+    def to_representation(self, value) -> LastUpdated:
         return value
 
 

@@ -16,8 +16,8 @@ from wagtail.search import index
 
 from .api import BodyField, StampField
 from .blocks import InternationalPageBodyBlock
+from .events import stamp_moved
 from .forms import ContactForm, HomePageForm, InternationalPageForm
-from .signals import stamp_moved
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
 

@@ -118,3 +118,14 @@ def test_over_the_rate_limit_a_429_with_retry_after(client, page, settings, limi
     limited = post(client, {"page": page.pk, "helpful": "yes"})
     assert int(limited["Retry-After"]) > 0
     assert Feedback.objects.count() == 2
+
+
+def test_a_fresh_token_is_never_cached_and_makes_an_answer_count(client, page, limiter_redis):
+    response = client.get("/api/v3/feedback/token/", {"page": page.pk})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
+    token = response.json()["token"]
+    assert token.startswith(f"{page.pk}:")
+    assert client.get("/api/v3/feedback/token/", {"page": page.pk, "x": "1"}).status_code == 400
+    draft = make_page(title="Utkast", live=False)
+    assert client.get("/api/v3/feedback/token/", {"page": draft.pk}).status_code == 404
