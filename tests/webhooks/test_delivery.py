@@ -225,3 +225,14 @@ def test_old_logs_are_erased_after_the_retention_period(endpoint, listener, sett
     assert delivery.erase_old_logs() == 2  # the old delivery and its attempt
     assert set(Delivery.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
     assert Attempt.objects.filter(delivery=recent).exists()
+
+
+def test_a_claim_whose_worker_died_is_due_again_once_its_lease_is_over(endpoint, listener):
+    row = record_one()
+    now = timezone.now()
+    lease_until = delivery.claim(row.pk, now)  # a worker took it, then died
+    assert lease_until and delivery.claim(row.pk, now) is None  # nobody else may
+    assert row.pk not in delivery.due(now=lease_until - timedelta(seconds=1))
+    assert row.pk in delivery.due(now=lease_until)
+    assert delivery.deliver(row.pk, now=lease_until) == delivery.DELIVERED
+    assert len(listener.received) == 1
