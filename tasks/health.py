@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from feedback import digests as feedback_digests
 from feedback import ratelimit as feedback_ratelimit
+from webhooks import delivery as webhook_delivery
 
 from . import outbox, scheduling
 from .publishing import LAST_SWEEP_KEY
@@ -113,6 +114,15 @@ def report(include_worker=True):
             result["feedback_failing_owner_addresses"] = len(feedback["failing_owner_addresses"])
             if feedback["failing_owner_addresses"]:
                 result["ok"] = False
+        try:
+            hooks = webhook_delivery.health()
+        except Exception as exc:  # e.g. before `migrate`: still answer in JSON
+            result["webhooks_error"] = exc.__class__.__name__
+            result["ok"] = False
+        else:
+            result.update({f"webhook_{name}": value for name, value in hooks.items()})
+            # A failing or switched-off endpoint is its owner's to fix, and
+            # publishing goes on: reported, but the site is not unhealthy.
     # Failing open is by design (visitors are never refused for an outage),
     # but an operator must know that no one is limited.
     result["feedback_rate_limit"] = feedback_ratelimit.status()

@@ -280,3 +280,18 @@ def erase_old_logs(now=None):
         )
         deliveries, _ = old.delete()
     return attempts + deliveries
+
+
+def health():
+    """For the health check: deliveries waiting, endpoints failing now, and
+    endpoints switched off after a day of failures (until someone switches
+    them on again)."""
+    return {
+        "deliveries_waiting": Delivery.objects.filter(status=DeliveryStatus.PENDING).count(),
+        "endpoints_failing": Endpoint.objects.filter(
+            is_active=True, failing_since__isnull=False
+        ).count(),
+        "endpoints_switched_off": Endpoint.objects.filter(
+            is_active=False, disabled_at__isnull=False
+        ).count(),
+    }

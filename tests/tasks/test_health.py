@@ -89,3 +89,25 @@ def test_redis_cache_down_answers_503_in_json(page_tx):
     assert data["ok"] is False and data["beat_ok"] is False
     # The cache itself turns the outage into misses; the check asks Redis.
     assert data["cache"] is False and data["cache_error"] == "ConnectionError"
+
+
+@pytest.mark.django_db
+def test_failing_and_switched_off_webhook_endpoints_are_reported(settings):
+    from webhooks.models import Endpoint
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    Endpoint.objects.create(url="http://127.0.0.1:9/a", events=["page.published"])
+    Endpoint.objects.create(
+        url="http://127.0.0.1:9/b", events=["page.published"], failing_since=timezone.now()
+    )
+    Endpoint.objects.create(
+        url="http://127.0.0.1:9/c",
+        events=["page.published"],
+        is_active=False,
+        disabled_at=timezone.now(),
+    )
+
+    _, data = health("?worker=0")
+
+    assert (data["webhook_endpoints_failing"], data["webhook_endpoints_switched_off"]) == (1, 1)
+    assert data["webhook_deliveries_waiting"] == 0
