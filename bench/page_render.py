@@ -20,10 +20,12 @@ installed) as the load generator, in processes of their own:
    request with everything else the same (`page_uncached`,
    `api_uncached`); and stock Django, Wagtail's view under `cache_page`
    with Django's Redis cache (`stock_cache_page`, bench/stock_cache). In
-   each, every case runs `--rounds` times for `--seconds`, each run
-   followed by the static file in the same gunicorn (`static`), and the
-   medians are taken; `*_over_static` is a case's median rate over the
-   median rate of the static file in its own gunicorn.
+   each, every case runs `--rounds` times for `--seconds`, each run next
+   to one of the static file in the same gunicorn (`static`; after it in
+   one round, before it in the next), and the medians are taken;
+   `*_over_static` is the median, over the rounds, of a case's rate over
+   the rate of the static run beside it (what the machine's other load does
+   to both cancels out), `*_over_static_medians` the ratio of the medians.
 
 Requests carry `X-Forwarded-Proto: https`, as behind the TLS proxy that
 production runs behind. Progress goes to stderr; the last line on stdout is
@@ -61,7 +63,7 @@ FORWARDED = {"X-Forwarded-Proto": "https"}
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each case")
+    parser.add_argument("--rounds", type=int, default=4, help="runs of each case")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
     parser.add_argument("--db-name", default="bench_page_render")
@@ -242,12 +244,21 @@ def measure(stack, cases, args):
         assert served(base + path) == 200, f"{path} is not served"
         load(base + path, 1, args.connections)  # warm: the cache, each worker
     runs = {name: [] for name in [*cases, "static"]}
+    pairs = {name: [] for name in cases}
     for round_no in range(args.rounds):
         for name, path in cases.items():
-            runs[name].append(load(base + path, args.seconds, args.connections))
-            runs["static"].append(load(static_url, args.seconds, args.connections))
+            # ABBA: the case first in one round, the static file in the next,
+            # so that what running second does to a run cancels out too.
+            order = [(name, base + path), ("static", static_url)]
+            for which, url in order if round_no % 2 == 0 else order[::-1]:
+                runs[which].append(load(url, args.seconds, args.connections))
+            pairs[name].append(runs[name][-1]["rps"] / runs["static"][-1]["rps"])
             say(f"  round {round_no + 1}: {name} {runs[name][-1]}, static {runs['static'][-1]}")
-    return {name: median_of(values) for name, values in runs.items()}
+    medians = {name: median_of(values) for name, values in runs.items()}
+    # A case over the static run next to it, the median of those: what the
+    # machine's load did to both cancels out.
+    medians["paired"] = {name: r3(percentile(values, 50)) for name, values in pairs.items()}
+    return medians
 
 
 def web_stack(env, tmp, port, **overrides):
@@ -314,12 +325,16 @@ def run(args, env, tmp, result):
         static=ours["static"],
         api_uncached=off.get("api_uncached"),
         api_cached=ours.get("api_cached"),
-        page_cached_over_static=ratio(ours["page_cached"], ours["static"]),
-        api_cached_over_static=ratio(ours.get("api_cached"), ours["static"]),
-        page_uncached_over_static=ratio(off["page_uncached"], off["static"]),
+        page_cached_over_static=ours["paired"]["page_cached"],
+        api_cached_over_static=ours["paired"].get("api_cached"),
+        page_uncached_over_static=off["paired"]["page_uncached"],
         static_cache_off=off["static"],
         stock_cache_page=stock["stock_cache_page"],
-        stock_cache_page_over_static=ratio(stock["stock_cache_page"], stock["static"]),
+        stock_cache_page_over_static=stock["paired"]["stock_cache_page"],
+        # The same ratios from the medians of the rates themselves.
+        page_cached_over_static_medians=ratio(ours["page_cached"], ours["static"]),
+        api_cached_over_static_medians=ratio(ours.get("api_cached"), ours["static"]),
+        stock_cache_page_over_static_medians=ratio(stock["stock_cache_page"], stock["static"]),
         static_stock=stock["static"],
         load_generator="wrk" if shutil.which("wrk") else "python",
         connections=args.connections,

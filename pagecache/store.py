@@ -5,9 +5,11 @@ The generation is a random token in Redis (`pagecache:generation`); every
 key of an entry holds it, in Redis as in the local layer. A purge writes a
 new token: from then on every process looks under the new one, so what was
 cached before is never read again (Redis lets it expire). Every request reads
-the token (one Redis round trip): that is how a purge by a worker or a shell
-reaches every web process at once, and why a process never serves its local
-copy without Redis's word that it is current. A token, not a counter: a
+the token (one Redis round trip), or a process reuses what Redis said for
+at most `PAGECACHE_GENERATION_CHECK_SECONDS` (50 ms: that round trip is most
+of what a hit costs): that is how a purge by a worker or a shell reaches
+every web process within that time, and why a process never serves its
+local copy without Redis's recent word that it is current. A token, not a counter: a
 Redis that restarts empty gets a new token rather than counting again from
 zero into numbers that a process's memory still holds entries under.
 
@@ -64,6 +66,7 @@ class Config:
     local_max_bytes: int
     retry_seconds: float
     pending_check_seconds: float
+    generation_check_seconds: float
 
     @classmethod
     def from_settings(cls):
@@ -81,6 +84,7 @@ class Config:
             local_max_bytes=getattr(settings, "PAGECACHE_LOCAL_MAX_BYTES", 32 * 1024 * 1024),
             retry_seconds=getattr(settings, "PAGECACHE_RETRY_SECONDS", 1.0),
             pending_check_seconds=getattr(settings, "PAGECACHE_PENDING_CHECK_SECONDS", 1.0),
+            generation_check_seconds=getattr(settings, "PAGECACHE_GENERATION_CHECK_SECONDS", 0.0),
         )
 
 
@@ -168,6 +172,8 @@ class PageCache:
         self._saw_failure = False
         self._next_pending_check = 0.0
         self._warned_at = None
+        self._generation = None  # as Redis last said, until _generation_until
+        self._generation_until = 0.0
 
     # Redis
 
@@ -188,6 +194,8 @@ class PageCache:
         """Redis did not answer: drop what can no longer be checked, and do
         not ask again for a while."""
         self.local.clear()
+        self._generation = None
+        self._generation_until = 0.0
         self._saw_failure = True
         self._down_until = time.monotonic() + self.config.retry_seconds
         now = time.monotonic()
@@ -203,7 +211,10 @@ class PageCache:
     def generation(self):
         """The current generation, or None when Redis cannot be trusted now
         (down, or just back and purging failed)."""
-        if time.monotonic() < self._down_until:
+        now = time.monotonic()
+        if now < self._generation_until:
+            return self._generation
+        if now < self._down_until:
             return None
         try:
             client = self.client()
@@ -225,7 +236,12 @@ class PageCache:
         except redis.RedisError as exc:
             self._failed("generation", exc)
             return None
+        self._remember(token)
         return token
+
+    def _remember(self, token):
+        self._generation = token
+        self._generation_until = time.monotonic() + self.config.generation_check_seconds
 
     def entry_key(self, generation, key):
         return ENTRY_PREFIX + generation.decode() + ":" + key
@@ -268,7 +284,7 @@ class PageCache:
         does. Returns whether Redis took it now."""
         self.local.clear()
         try:
-            self._purge_redis(self.client())
+            self._remember(self._purge_redis(self.client()))
         except redis.RedisError as exc:
             self._failed("purge", exc)
             self._keep_pending()

@@ -9,11 +9,10 @@ stamp moved from the front-end cache, where one is configured.
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from intl_pages import stamps
 
-from . import scheduling
+from . import frontend_cache, scheduling
 from .base import PipelineTask, RetryingTask
 
 logger = logging.getLogger(__name__)
@@ -44,11 +43,7 @@ def reconcile_stamps():
 
 
 def purge_pages(pages):
-    """Purge the pages from Wagtail's front-end cache, where one is configured."""
-    if not settings.WAGTAILFRONTENDCACHE:
-        return
-    from wagtail.contrib.frontend_cache.utils import PurgeBatch  # an app only when configured
-
-    batch = PurgeBatch()
-    batch.add_pages(pages)
-    batch.purge()
+    """Purge the pages from Wagtail's front-end cache, where one is configured
+    (what else shows them, their parents and the API, is purged on the
+    change's own event: tasks/frontend_cache.py)."""
+    frontend_cache.purge_pages(pages)

@@ -445,12 +445,15 @@ PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", env_str("CACHE_BACKEND", "redi
 # Besides Wagtail's pages, the 200s of anonymous GETs under these.
 PAGECACHE_PREFIXES = ["/api/v3/"]
 # Never looked up nor stored (the admin, uploads, feedback posts and tokens,
-# health, static files: WhiteNoise serves those before the cache is asked).
+# health, the API's preview and schedules, which are per editor, static files:
+# WhiteNoise serves those before the cache is asked).
 PAGECACHE_EXCLUDED_PREFIXES = [
     "/admin/",
     "/documents/",
     "/feedback/",
     "/healthz/",
+    "/api/v3/preview/",
+    "/api/v3/schedule/",
     STATIC_URL,
     MEDIA_URL,
 ]
@@ -470,3 +473,6 @@ PAGECACHE_LOCAL_MAX_BYTES = 32 * 1024 * 1024
 # again; look for purges that were kept while Redis was down this often.
 PAGECACHE_RETRY_SECONDS = 1.0
 PAGECACHE_PENDING_CHECK_SECONDS = 1.0
+# A web process asks Redis for the generation at most this often (the round
+# trip is most of what a hit costs): a purge reaches every process within it.
+PAGECACHE_GENERATION_CHECK_SECONDS = 0.05

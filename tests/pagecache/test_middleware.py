@@ -122,3 +122,22 @@ def test_a_session_cookie_or_a_token_bypasses_the_cache(pagecache_on, rf):
     assert "X-Page-Cache" not in cache(request)
     assert "X-Page-Cache" not in cache(rf.get(API, HTTP_AUTHORIZATION="Bearer t"))
     assert len(calls) == 3
+
+
+def test_a_purge_by_another_process_is_seen_within_the_check_interval(pagecache_on, rf):
+    import time
+
+    import redis
+    from django.conf import settings
+    from django.test import override_settings
+
+    from pagecache import store
+
+    with override_settings(PAGECACHE_GENERATION_CHECK_SECONDS=0.2):
+        cache, _ = middleware(ok)
+        cache(rf.get(API))
+        assert cache(rf.get(API))["X-Page-Cache"] == "hit"
+        # Another process purges: a new token in Redis.
+        redis.Redis.from_url(settings.CACHE_REDIS_URL).set(store.GENERATION_KEY, store.new_token())
+        time.sleep(0.25)
+        assert cache(rf.get(API))["X-Page-Cache"] == "miss"

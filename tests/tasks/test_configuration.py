@@ -32,6 +32,7 @@ def test_the_project_tasks_are_registered():
         "tasks.deliver_webhook",
         "tasks.sweep_webhook_deliveries",
         "tasks.erase_old_webhook_logs",
+        "tasks.purge_frontend_cache",
     }
 
 
@@ -71,6 +72,7 @@ def test_every_task_acknowledges_late_and_has_the_settings_time_limits():
 def test_every_task_logs_its_failure_and_only_single_object_tasks_retry_on_their_own():
     retrying = {"tasks.publish_revision", "tasks.expire_object", "tasks.propagate_contact_change"}
     retrying.add("tasks.run_wagtail_task")
+    retrying.add("tasks.purge_frontend_cache")
     for name, task in project_tasks().items():
         assert isinstance(task, PipelineTask), name
         assert isinstance(task, RetryingTask) == (name in retrying), name
