@@ -23,13 +23,32 @@ from changes.signals import visible_change
 from . import store
 
 
+class _Purge:
+    """The one purge of a transaction: a publish sends several events (the
+    page, its stamp)."""
+
+    ran = False
+
+    def __call__(self):
+        self.ran = True
+        store.purge()
+
+
 def purge_on_commit():
     # Every process of a site runs with the same PAGECACHE_ENABLED.
     if not store.get_cache().config.enabled:
         return
+    # Django drops a callback with the savepoint that rolls back, so one
+    # still registered will run (the pattern, and the pinned internals, of
+    # tasks/backends.py).
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        isinstance(func, _Purge) and not func.ran for _, func, _ in connection.run_on_commit
+    ):
+        return
     # robust: a failing purge (it does not fail: Redis down is kept for
     # later) must never undo or break the change itself.
-    transaction.on_commit(store.purge, robust=True)
+    transaction.on_commit(_Purge(), robust=True)
 
 
 @receiver(visible_change)

@@ -28,16 +28,40 @@ from .outbox import send_or_keep
 API_LISTINGS = ("/api/v3/pages/", "/api/v3/twin-towns/", "/api/v3/contacts/")
 
 
+class _QueuePurge:
+    """The one purge task of a transaction, for the pages of all its events
+    (a publish sends several: the page, its stamp)."""
+
+    def __init__(self):
+        self.page_ids = set()
+        self.ran = False
+
+    def __call__(self):
+        self.ran = True
+        send_or_keep(purge_frontend_cache, [sorted(self.page_ids)])
+
+
 @receiver(visible_change)
 def purge_frontend_cache_on_change(sender, kind, page_ids, **kwargs):
     if not settings.WAGTAILFRONTENDCACHE:
         return
-    args = [list(page_ids)]
-
-    def queue_purge():
-        send_or_keep(purge_frontend_cache, args)
-
-    transaction.on_commit(queue_purge, robust=True)
+    connection = transaction.get_connection()
+    # One still registered runs with the commit (Django drops it with a
+    # savepoint that rolls back: tasks/backends.py reads the same list).
+    pending = next(
+        (
+            func
+            for _, func, _ in connection.run_on_commit
+            if isinstance(func, _QueuePurge) and not func.ran
+        ),
+        None,
+    )
+    if pending is None or not connection.in_atomic_block:
+        pending = _QueuePurge()
+        pending.page_ids.update(page_ids)
+        transaction.on_commit(pending, robust=True)
+    else:
+        pending.page_ids.update(page_ids)
 
 
 @shared_task(name="tasks.purge_frontend_cache", base=RetryingTask)

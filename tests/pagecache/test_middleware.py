@@ -141,3 +141,23 @@ def test_a_purge_by_another_process_is_seen_within_the_check_interval(pagecache_
         redis.Redis.from_url(settings.CACHE_REDIS_URL).set(store.GENERATION_KEY, store.new_token())
         time.sleep(0.25)
         assert cache(rf.get(API))["X-Page-Cache"] == "miss"
+
+
+def test_one_purge_for_all_the_events_of_a_transaction(
+    pagecache_on, monkeypatch, django_capture_on_commit_callbacks
+):
+    from changes.signals import PAGE_PUBLISHED, STAMP_MOVED, announce
+    from pagecache import store
+    from tests.builders import make_page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = make_page(title="Vänorter")
+    purges = []
+    monkeypatch.setattr(store, "purge", lambda: purges.append(True))
+    with django_capture_on_commit_callbacks(execute=True):
+        announce(PAGE_PUBLISHED, [page.pk])
+        announce(STAMP_MOVED, [page.pk])
+    assert len(purges) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        announce(STAMP_MOVED, [page.pk])
+    assert len(purges) == 2

@@ -55,7 +55,7 @@ def test_with_redis_down_the_site_renders_and_a_change_is_fresh_when_it_is_back(
     page = InternationalPage.objects.get(pk=page.pk)
     page.title = "Vänorter medan Redis låg nere"
     page.save_revision().publish()  # the purge cannot reach Redis
-    assert PendingPurge.objects.count() == 1
+    assert PendingPurge.objects.exists()
     rendered(page.url, "Vänorter medan Redis låg nere")
 
     private_redis.start()
@@ -80,7 +80,7 @@ def test_a_change_by_another_process_while_redis_was_down_is_fresh_in_one_that_s
         "page.save_revision().publish()\n",
         CACHE_REDIS_URL=private_redis.url,
     )
-    assert PendingPurge.objects.count() == 1
+    assert PendingPurge.objects.exists()
     private_redis.start()
     assert private_redis.client().get("pagecache:generation"), "Redis kept its data"
     wait_short()
