@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from wagtail.api.v3.errors import problem_response
 
+from . import parameters
+
 API_PREFIX = "/api/"
 # Not public: a schedule is read with the token of a user who may publish.
 TOKEN_READS = ("/api/v3/schedule/",)
@@ -67,6 +69,11 @@ class PublicReadsMiddleware:
             name = _oversized(request)
             if name:
                 return problem_response(status=400, detail=f"Parametern {name} är för stor.")
+            unknown = parameters.unknown_parameters(request)
+            if unknown:
+                return problem_response(
+                    status=400, detail=f"Okänd parameter: {', '.join(unknown)}."
+                )
         return self.get_response(request)
 
 

@@ -257,3 +257,54 @@ def test_a_body_too_large_is_a_413_before_it_is_read(client, content, settings):
     response = client.post("/api/v3/feedback/", body, content_type="application/json")
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "params, status",
+    [
+        ({"titel": "Vänorter"}, 400),  # a typo Wagtail would ignore, listing everything
+        ({"introduction": "x"}, 400),  # not a field of every page
+        ({"type": "intl_pages.InternationalPage", "introduction": "x"}, 200),
+        ({"title": "Vänorter", "limit": "5", "order": "title", "search": "vänort"}, 200),
+    ],
+)
+def test_an_unknown_pages_parameter_is_a_400(client, content, params, status):
+    response = client.get("/api/v3/pages/", params)
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["detail"].startswith("Okänd parameter:")
+
+
+def test_the_detail_refuses_an_unknown_parameter_too(client, content):
+    assert detail(client, content["page"], fields="body").status_code == 400
+    assert detail(client, content["page"], version="live").status_code == 200
+
+
+@pytest.mark.parametrize("role", [None, "Editors", "Moderators", "superuser"])
+@pytest.mark.parametrize("with_session", [False, True])
+def test_no_role_reads_a_draft_a_private_page_or_an_address(client, content, role, with_session):
+    page = InternationalPage.objects.get(pk=content["page"].pk)
+    page.title = "UTKAST"
+    page.save_revision()
+    private = make_page(title="Privat sida")
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.LOGIN)
+    headers = {}
+    if role:
+        user = make_user(f"roll-{role}", None if role == "superuser" else role, role == "superuser")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {APIToken.create_token(user=user, name='t')[1]}"
+        if with_session:
+            client.force_login(user)
+
+    bodies = [
+        client.get(path, params, **headers).content.decode()
+        for path, params in (
+            ("/api/v3/pages/", {}),
+            (f"/api/v3/pages/{page.pk}/", {"version": "draft"}),
+            (f"/api/v3/pages/{private.pk}/", {}),
+            ("/api/v3/contacts/", {}),
+            ("/api/v3/twin-towns/", {}),
+        )
+    ]
+    everything = "".join(bodies)
+    assert "UTKAST" not in everything and "Privat sida" not in everything
+    assert "Aldrig Publicerad" not in everything
