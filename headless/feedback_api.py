@@ -9,7 +9,7 @@ field errors."""
 from typing import Literal
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 from wagtail.api.v3.errors import problem_response
@@ -110,4 +110,4 @@ def post_feedback(request: HttpRequest, payload: FeedbackIn):
             for message in messages
         ]
         return problem_response(status=422, detail="Svaret kunde inte tas emot.", errors=errors)
-    return 201, {"ok": True, "answer": outcome.reference}
+    return Status(201, {"ok": True, "answer": outcome.reference})
