@@ -96,12 +96,26 @@ def document_errors(schema):
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetail"}}
     }
     for path in schema.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             # Ninja keys them by int; JSON by string: one key per status.
             responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             operation["responses"] = responses
             for status, description in ERROR_RESPONSES.items():
                 responses.setdefault(str(status), {"description": description, "content": problem})
+            if method == "get":
+                # The page cache answers a conditional GET (pagecache/).
+                responses.setdefault(
+                    "304",
+                    {"description": "Oförändrat sedan `If-None-Match` eller `If-Modified-Since`."},
+                )
+            if operation.get("operationId") == "pages_find":
+                responses.setdefault(
+                    "302",
+                    {
+                        "description": "Sidan finns: `Location` leder till dess detalj.",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    },
+                )
             if "429" in responses:
                 responses["429"]["headers"] = {
                     "Retry-After": {

@@ -5,6 +5,8 @@
   may edit. On the API's paths the session never counts (v3 trusts only
   bearer tokens), and a read (GET, HEAD) drops its token, but for a
   schedule, which only a token may read.
+- A NUL in a query parameter, which PostgreSQL refuses, is a 400; a JSON
+  body that is not an object a 422.
 - A pagination offset or limit beyond what the database can count is a 400,
   not the 500 the database would give; a body larger than the API takes is
   a 413 before it is read.
@@ -13,6 +15,7 @@
   page, are HTML (`ProblemResponsesMiddleware`, outermost).
 """
 
+import json
 from http import HTTPStatus
 
 from django.conf import settings
@@ -54,6 +57,17 @@ def _content_length(request):
         return 0
 
 
+def _body_is_an_object(request):
+    """False for a JSON body that parses to anything but an object; a body
+    that does not parse is left to the operation (a 400 or 422 of its own)."""
+    if "json" not in request.content_type or not request.body:
+        return True
+    try:
+        return isinstance(json.loads(request.body), dict)
+    except ValueError:
+        return True
+
+
 class PublicReadsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,11 +78,20 @@ class PublicReadsMiddleware:
         request.user = AnonymousUser()
         if _content_length(request) > max_body_bytes(request.path):
             return problem_response(status=413, detail="Förfrågans innehåll är för stort.")
+        if request.method not in SAFE_METHODS and not _body_is_an_object(request):
+            # Wagtail's own write operations answer a JSON array with a 500.
+            return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
         if request.method in SAFE_METHODS and not request.path.startswith(TOKEN_READS):
             request.META.pop("HTTP_AUTHORIZATION", None)
             name = _oversized(request)
             if name:
                 return problem_response(status=400, detail=f"Parametern {name} är för stor.")
+            # PostgreSQL refuses a NUL in a text value: a 500, were it let through.
+            broken = sorted(name for name, value in request.GET.lists() if "\x00" in "".join(value))
+            if broken:
+                return problem_response(
+                    status=400, detail=f"Parametern {broken[0]} innehåller otillåtna tecken."
+                )
             unknown = parameters.unknown_parameters(request)
             if unknown:
                 return problem_response(

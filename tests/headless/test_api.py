@@ -308,3 +308,42 @@ def test_no_role_reads_a_draft_a_private_page_or_an_address(client, content, rol
     everything = "".join(bodies)
     assert "UTKAST" not in everything and "Privat sida" not in everything
     assert "Aldrig Publicerad" not in everything
+
+
+ODD_VALUES = ["", "-1", "0", "abc", str(2**70), "ä\u0000", "1,2", "true"]
+
+
+def test_no_read_in_the_document_answers_a_5xx_or_anything_but_json(client, content, document):
+    """Every GET of the document, with each declared query parameter given odd
+    values: never a 5xx, every error a problem detail."""
+    ids = {"page_id": content["page"].pk, "contact_id": content["kim"].pk, "revision_id": 1}
+    for path, operations in document["paths"].items():
+        operation = operations.get("get")
+        if not operation:
+            continue
+        url = path.format(**ids)
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        for name in names or [None]:
+            for value in ODD_VALUES:
+                response = client.get(url, {name: value} if name else {})
+                assert response.status_code < 500, (url, name, value)
+                if response.status_code >= 400:
+                    assert response["Content-Type"] == "application/problem+json", (url, name)
+                else:
+                    assert (
+                        response.status_code in operation["responses"]
+                        or str(response.status_code) in operation["responses"]
+                    ), (url, name, response.status_code)
+
+
+def test_a_write_with_a_json_body_that_is_not_an_object_is_a_422(client, content):
+    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    for path, method in (
+        (f"/api/v3/pages/{content['page'].pk}/", "patch"),
+        ("/api/v3/feedback/", "post"),
+    ):
+        response = getattr(client, method)(
+            path, "[1]", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        assert response.status_code == 422, (path, response.status_code)
+        assert response["Content-Type"] == "application/problem+json"
