@@ -5,7 +5,9 @@ scheduled (the object not live yet): such a send is no change visitors see,
 so every receiver checks that the object is live on that revision.
 """
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, published, unpublished
 
 from intl_pages.events import stamp_moved
@@ -56,3 +58,24 @@ def contact_was_unpublished(sender, instance, **kwargs):
 @receiver(stamp_moved)
 def page_stamp_moved(sender, page_id, updated_at, **kwargs):
     signals.announce(signals.STAMP_MOVED, [page_id], at=updated_at)
+
+
+def _live_pages_under(page_id):
+    page = Page.objects.filter(pk=page_id).first()
+    if page is None:  # deleted with its restriction
+        return []
+    under = Page.objects.descendant_of(page, inclusive=True).live()
+    return list(under.values_list("pk", flat=True))
+
+
+# A restriction hides a live page (and everything under it) from the public
+# as an unpublish does, and lifting it shows them again as a publish does: so
+# the cache drops what it holds of them and a front-end hears of it.
+@receiver(post_save, sender=PageViewRestriction)
+def page_made_private(sender, instance, **kwargs):
+    signals.announce(signals.PAGE_UNPUBLISHED, _live_pages_under(instance.page_id))
+
+
+@receiver(post_delete, sender=PageViewRestriction)
+def page_made_public(sender, instance, **kwargs):
+    signals.announce(signals.PAGE_PUBLISHED, _live_pages_under(instance.page_id))

@@ -18,8 +18,8 @@ from contextvars import ContextVar
 
 from django.dispatch import Signal
 
-PAGE_PUBLISHED = "page.published"
-PAGE_UNPUBLISHED = "page.unpublished"
+PAGE_PUBLISHED = "page.published"  # by an editor, or made public again
+PAGE_UNPUBLISHED = "page.unpublished"  # by an editor, or made private
 PAGE_WENT_LIVE = "page.went_live"  # published by the schedule, at its go-live time
 PAGE_EXPIRED = "page.expired"  # unpublished by the schedule, at its expiry time
 CONTACT_PUBLISHED = "contact.published"

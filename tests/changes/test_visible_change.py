@@ -111,3 +111,20 @@ def test_a_stamp_moved_forward_and_not_back(events):
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         signals.announce("page.renamed", [1])
+
+
+@pytest.mark.django_db
+def test_a_page_made_private_is_gone_for_visitors_and_back_when_public(events):
+    from wagtail.models import PageViewRestriction
+
+    page = make_page(title="Vänorter")
+    events.clear()
+
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert [e[:2] for e in events] == [(signals.PAGE_UNPUBLISHED, [page.pk])]
+
+    events.clear()
+    restriction.delete()
+    assert [e[:2] for e in events] == [(signals.PAGE_PUBLISHED, [page.pk])]

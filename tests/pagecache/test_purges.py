@@ -94,6 +94,18 @@ def test_unpublishing_purges(page):
     assert page.title not in fresh("/")
 
 
+def test_a_page_made_private_is_no_longer_served_from_the_cache(page):
+    from wagtail.models import PageViewRestriction
+
+    api = f"/api/v3/pages/{page.pk}/"
+    cache(page.url), cache(api), cache("/api/v3/twin-towns/")
+    PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.LOGIN)
+
+    assert visit(page.url).status_code in (302, 401, 403)
+    assert visit(api).status_code == 404
+    assert "Kecskemét" not in visit("/api/v3/twin-towns/").content.decode()
+
+
 def test_a_contact_unpublished_by_a_script_purges(page):
     cache(page.url)
     kim().unpublish()
