@@ -2,6 +2,11 @@
 them, the same shape for every operation and status; documented on every
 operation (Wagtail 8.0.1's document leaves most of them out)."""
 
+import re
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 from wagtail.api.v3.errors import ProblemDetail, problem_response, register_exception_handlers
@@ -53,10 +58,58 @@ def swedish(errors):
     return translated
 
 
+NOT_FOUND = "Finns inte, eller är inte publicerat och offentligt."
+TOO_LARGE = "Förfrågans innehåll är för stort."
+LOGIN_NEEDED = "Inloggning krävs: en giltig API-token (Authorization: Bearer …)."
+
+# The English that Wagtail's v3 and django-ninja answer with, in Swedish.
+ENGLISH = {
+    "Unauthorized": LOGIN_NEEDED,
+    "Authentication required": LOGIN_NEEDED,
+    "Forbidden": "Förbjudet.",
+    "Permission denied": "Din token saknar behörighet för det här.",
+    "Cannot parse request body": "Innehållet gick inte att läsa.",
+    "Not found": NOT_FOUND,
+    "Too many requests.": "För många anrop; försök igen senare.",
+}
+LIMIT_TOO_HIGH = re.compile(r"^limit cannot be higher than (\d+)$")
+
+
+def in_swedish(message, status):
+    """Our own messages are Swedish already; Wagtail's and ninja's are not."""
+    message = str(message or "")
+    if message in ENGLISH:
+        return ENGLISH[message]
+    if match := LIMIT_TOO_HIGH.match(message):
+        return f"limit får vara högst {match[1]}."
+    if status == 404 and (not message or message.startswith("No ")):
+        return NOT_FOUND  # Django's "No Page matches the given query."
+    return message
+
+
 def register(api):
     """Wagtail's handlers (problem details for 401, 403, 404 and its own
-    validation), then Swedish messages for validation errors."""
+    validation), then Swedish messages where Wagtail's and ninja's are
+    English."""
     register_exception_handlers(api)
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return problem_response(status=404, detail=in_swedish(exc, 404))
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc):
+        response = problem_response(status=exc.status_code, detail=in_swedish(exc, exc.status_code))
+        if getattr(exc, "wait", None):
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        # As Wagtail's: v3 trusts only bearer tokens, so 401 without one.
+        if not request.user.is_authenticated:
+            return problem_response(status=401, detail=LOGIN_NEEDED)
+        return problem_response(status=403, detail=in_swedish(exc, 403) or ENGLISH["Forbidden"])
 
     @api.exception_handler(NinjaValidationError)
     @api.exception_handler(PydanticValidationError)

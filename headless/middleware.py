@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from wagtail.api.v3.errors import problem_response
 
-from . import parameters
+from . import errors, parameters
 
 API_PREFIX = "/api/"
 # Not public: a schedule is read with the token of a user who may publish.
@@ -35,8 +35,10 @@ LARGEST_COUNT = 2**62
 def _oversized(request):
     for name in ("offset", "limit"):
         value = request.GET.get(name)
-        if value is not None and value.strip().lstrip("+").isdigit():
-            if int(value) > LARGEST_COUNT:
+        digits = (value or "").strip().lstrip("+")
+        # isascii: "²" is a digit to isdigit() and not to int().
+        if digits.isascii() and digits.isdigit():
+            if int(digits) > LARGEST_COUNT:
                 return name
     return None
 
@@ -58,9 +60,10 @@ def _content_length(request):
 
 
 def _body_is_an_object(request):
-    """False for a JSON body that parses to anything but an object; a body
-    that does not parse is left to the operation (a 400 or 422 of its own)."""
-    if "json" not in request.content_type or not request.body:
+    """False for a body that parses as JSON to anything but an object, whatever
+    its Content-Type (ninja reads it as JSON regardless); a body that does not
+    parse is left to the operation (a 400 or 422 of its own)."""
+    if not request.body:
         return True
     try:
         return isinstance(json.loads(request.body), dict)
@@ -77,7 +80,7 @@ class PublicReadsMiddleware:
             return self.get_response(request)
         request.user = AnonymousUser()
         if _content_length(request) > max_body_bytes(request.path):
-            return problem_response(status=413, detail="Förfrågans innehåll är för stort.")
+            return problem_response(status=413, detail=errors.TOO_LARGE)
         if request.method not in SAFE_METHODS and not _body_is_an_object(request):
             # Wagtail's own write operations answer a JSON array with a 500.
             return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
@@ -104,9 +107,9 @@ class PublicReadsMiddleware:
 DETAILS = {
     400: "Förfrågan kunde inte tas emot.",
     403: "Förbjudet.",
-    404: "Finns inte, eller är inte publicerat och offentligt.",
+    404: errors.NOT_FOUND,
     405: "Metoden stöds inte här.",
-    413: "Förfrågans innehåll är för stort.",
+    413: errors.TOO_LARGE,
     429: "För många anrop; försök igen senare.",
     500: "Ett fel uppstod på servern. Försök igen om en stund.",
 }

@@ -42,7 +42,7 @@ class ScheduleOut(Schema):
 
 def _change(request, obj, payload):
     if not scheduling.can_publish(request.user, obj):
-        raise PermissionDenied("Din token får inte publicera det här innehållet.")
+        raise PermissionDenied(scheduling.NOT_YOURS)
     sent = payload.model_dump(exclude_unset=True)
     try:
         times = {
@@ -66,7 +66,7 @@ def _page(page_id):
 def read_page_schedule(request: HttpRequest, page_id: int):
     page = _page(page_id)
     if not scheduling.can_publish(request.user, page):
-        raise PermissionDenied("Din token får inte publicera det här innehållet.")
+        raise PermissionDenied(scheduling.NOT_YOURS)
     return scheduling.schedule_of(page)
 
 
@@ -79,7 +79,7 @@ def change_page_schedule(request: HttpRequest, page_id: int, payload: ScheduleIn
 def read_contact_schedule(request: HttpRequest, contact_id: int):
     contact = get_object_or_404(Contact, pk=contact_id)
     if not scheduling.can_publish(request.user, contact):
-        raise PermissionDenied("Din token får inte publicera det här innehållet.")
+        raise PermissionDenied(scheduling.NOT_YOURS)
     return scheduling.schedule_of(contact)
 
 

@@ -19,10 +19,12 @@ admin's own messages.
 """
 
 from dataclasses import dataclass
+from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from wagtail.log_actions import log
@@ -34,6 +36,9 @@ from intl_pages.forms import daylight_saving_message
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 UNCHANGED = object()
+NOT_YOURS = "Din token får inte publicera det här innehållet."
+GO_LIVE_AFTER_EXPIRY = "Publiceringstiden måste ligga före utgångstiden."
+EXPIRY_BEFORE_GO_LIVE = "Utgångstiden måste ligga efter publiceringstiden."
 
 
 class ScheduleError(ValueError):
@@ -60,6 +65,10 @@ def parse_time(field, value, now=None):
         if message:
             raise ScheduleError(field, message)
         parsed = parsed.replace(tzinfo=STOCKHOLM)
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:  # beyond year 9999 in UTC
+        raise ScheduleError(field, "Tiden ligger för långt fram.") from None
     if parsed <= (now or timezone.now()):
         raise ScheduleError(field, "Tiden har redan passerat. Välj en tid framåt.")
     return parsed
@@ -94,26 +103,35 @@ def change_schedule(obj, user, go_live_at=UNCHANGED, expire_at=UNCHANGED):
     """Set (a datetime), cancel (None) or leave (UNCHANGED) the object's
     go-live and expiry. Returns its schedule after the change."""
     if not can_publish(user, obj):
-        raise PermissionDenied("Din token får inte publicera det här innehållet.")
-    if go_live_at not in (UNCHANGED, None) and expire_at not in (UNCHANGED, None):
-        if expire_at <= go_live_at:
-            raise ScheduleError("expire_at", "Utgångstiden måste ligga efter publiceringstiden.")
+        raise PermissionDenied(NOT_YOURS)
+    model = Page if isinstance(obj, Page) else type(obj)
     with transaction.atomic():
+        # One change of an object's schedule at a time: two at once would each
+        # clear the other's approval and leave two approved revisions.
+        model.objects.select_for_update().filter(pk=obj.pk).first()
+        current = schedule_of(obj)
+        new_go_live = current.go_live_at if go_live_at is UNCHANGED else go_live_at
+        new_expiry = current.expire_at if expire_at is UNCHANGED else expire_at
+        if new_expiry is not None and new_expiry <= timezone.now():
+            new_expiry = None  # an expiry that has passed is done with
+        if new_go_live and new_expiry and new_expiry <= new_go_live:
+            if expire_at is UNCHANGED:
+                raise ScheduleError("go_live_at", GO_LIVE_AFTER_EXPIRY)
+            raise ScheduleError("expire_at", EXPIRY_BEFORE_GO_LIVE)
+        if expire_at is not UNCHANGED:
+            _set_expiry(obj, user, expire_at)
         if go_live_at is None:
             _cancel_go_live(obj, user)
         elif go_live_at is not UNCHANGED:
-            _schedule_go_live(obj, user, go_live_at)
-        if expire_at is not UNCHANGED:
-            _set_expiry(obj, user, expire_at)
+            _schedule_go_live(obj, user, go_live_at, new_expiry)
         obj.refresh_from_db()
         return schedule_of(obj)
 
 
-def _schedule_go_live(obj, user, when):
+def _schedule_go_live(obj, user, when, expiry):
     latest = obj.get_latest_revision_as_object()
     latest.go_live_at = when
-    if latest.expire_at and latest.expire_at <= when:
-        raise ScheduleError("go_live_at", "Publiceringstiden måste ligga före utgångstiden.")
+    latest.expire_at = expiry
     revision = latest.save_revision(user=user, log_action=True)
     revision.publish(user=user)
 
@@ -128,10 +146,14 @@ def _cancel_go_live(obj, user):
 def _set_expiry(obj, user, when):
     model = Page if isinstance(obj, Page) else type(obj)
     model.objects.filter(pk=obj.pk).update(expire_at=when)
-    latest = obj.latest_revision
-    if latest is not None:
-        latest.content["expire_at"] = when.isoformat() if when else None
-        latest.save(update_fields=["content"])
+    # The latest revision (the admin's form shows it) and the one approved for
+    # a go-live (Wagtail copies its expiry onto the row when it goes live).
+    revisions = obj.revisions.filter(
+        Q(pk=obj.latest_revision_id) | Q(approved_go_live_at__isnull=False)
+    )
+    for revision in revisions:
+        revision.content["expire_at"] = when.isoformat() if when else None
+        revision.save(update_fields=["content"])
     obj.expire_at = when
     log(instance=obj, action="wagtail.edit", user=user, data={"expire_at": str(when)})
     if when is not None and obj.live:

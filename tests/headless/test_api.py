@@ -347,3 +347,30 @@ def test_a_write_with_a_json_body_that_is_not_an_object_is_a_422(client, content
         )
         assert response.status_code == 422, (path, response.status_code)
         assert response["Content-Type"] == "application/problem+json"
+
+
+def test_wagtails_and_ninjas_english_comes_back_in_swedish(client, content):
+    missing = client.get("/api/v3/pages/999999/").json()
+    assert missing["detail"] == "Finns inte, eller är inte publicerat och offentligt."
+    unauthorised = client.put("/api/v3/schedule/pages/1/", "{}", content_type="application/json")
+    assert unauthorised.status_code == 401
+    assert unauthorised.json()["detail"].startswith("Inloggning krävs")
+    too_many = client.get("/api/v3/pages/", {"limit": "1000"}).json()
+    assert too_many["detail"] == "limit får vara högst 100."
+
+
+@pytest.mark.parametrize("value", ["²", "١٢"])  # digits to isdigit(), not to int()
+def test_an_offset_in_other_digits_is_a_4xx(client, content, value):
+    assert 400 <= client.get("/api/v3/pages/", {"offset": value}).status_code < 500
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_array_under_another_content_type_is_a_422(client, content, content_type):
+    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    response = client.patch(
+        f"/api/v3/pages/{content['page'].pk}/",
+        "[1]",
+        content_type=content_type,
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 422

@@ -5,7 +5,7 @@ publishes on the second); times without an offset are Stockholm time, and
 the daylight-saving nights get the admin's messages."""
 
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -18,6 +18,8 @@ from tests.intl_pages.admin_forms import make_user
 from tests.tasks.support import fetch_page, wait_until
 
 from .test_api import detail
+
+NEXT_YEAR = timezone.now().year + 1
 
 
 def token_for(user):
@@ -170,10 +172,11 @@ def test_a_time_without_offset_is_stockholm_wall_clock(client, moderator_token):
     response = put(
         client,
         f"/api/v3/schedule/pages/{page.pk}/",
-        {"go_live_at": "2027-06-01T07:00:00"},
+        {"go_live_at": f"{NEXT_YEAR}-06-01T07:00:00"},
         moderator_token,
     )
-    assert response.json()["go_live_at"].startswith("2027-06-01T05:00:00")  # CEST is UTC+2
+    # Summer time, CEST, is UTC+2.
+    assert response.json()["go_live_at"].startswith(f"{NEXT_YEAR}-06-01T05:00:00")
 
 
 @pytest.mark.django_db
@@ -186,3 +189,39 @@ def test_tokens_are_made_by_administrators_only(client):
         assert client.get(add).status_code in (302, 403), group
     client.force_login(make_user("admin", superuser=True))
     assert client.get(add).status_code == 200
+
+
+@pytest.mark.django_db
+def test_go_live_and_expiry_are_checked_against_each_other_as_they_will_be(client, moderator_token):
+    page = make_page(title="Vänorter", expire_at=timezone.now() + timedelta(hours=1))
+    path = f"/api/v3/schedule/pages/{page.pk}/"
+    in_hours = {n: iso(timezone.now() + timedelta(hours=n)) for n in (1, 2, 3)}
+
+    # A later go-live with a later expiry, sent together: the old expiry does not count.
+    moved = put(
+        client, path, {"go_live_at": in_hours[2], "expire_at": in_hours[3]}, moderator_token
+    )
+    assert moved.status_code == 200, moved.content
+    # An expiry before the scheduled go-live: refused.
+    early = put(client, path, {"expire_at": in_hours[1]}, moderator_token)
+    assert early.status_code == 422
+    assert early.json()["errors"][0]["loc"][-1] == "expire_at"
+    # The scheduled revision carries the expiry the API set.
+    approved = Revision.page_revisions.get(
+        object_id=str(page.pk), approved_go_live_at__isnull=False
+    )
+    expected = datetime.fromisoformat(in_hours[3])
+    assert abs(approved.as_object().expire_at - expected) < timedelta(seconds=1)
+
+
+@pytest.mark.django_db
+def test_a_time_past_year_9999_in_utc_is_a_422_not_a_500(client, moderator_token):
+    page = make_page(title="Vänorter")
+    response = put(
+        client,
+        f"/api/v3/schedule/pages/{page.pk}/",
+        {"go_live_at": "9999-12-31T23:30:00-01:00"},
+        moderator_token,
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["msg"] == "Tiden ligger för långt fram."
