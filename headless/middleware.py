@@ -16,6 +16,7 @@
 """
 
 import json
+import re
 from http import HTTPStatus
 
 from django.conf import settings
@@ -25,8 +26,9 @@ from wagtail.api.v3.errors import problem_response
 from . import errors, parameters
 
 API_PREFIX = "/api/"
-# Not public: a schedule is read with the token of a user who may publish.
-TOKEN_READS = ("/api/v3/schedule/",)
+# Not public: a schedule is read with the token of a user who may publish,
+# a page's revisions with one of a user who may see them (Wagtail checks).
+TOKEN_READS = re.compile(r"^/api/v3/(schedule/|pages/\d+/revisions/)")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Within PostgreSQL's bigint and SQLite's integer, with room for offset + limit.
 LARGEST_COUNT = 2**62
@@ -84,7 +86,7 @@ class PublicReadsMiddleware:
         if request.method not in SAFE_METHODS and not _body_is_an_object(request):
             # Wagtail's own write operations answer a JSON array with a 500.
             return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
-        if request.method in SAFE_METHODS and not request.path.startswith(TOKEN_READS):
+        if request.method in SAFE_METHODS and not TOKEN_READS.match(request.path):
             request.META.pop("HTTP_AUTHORIZATION", None)
             name = _oversized(request)
             if name:

@@ -4,8 +4,8 @@ as JSON in the API's own page schema, handed to a front-end through a signed
 token that expires.
 
 The editor opens "Förhandsgranska i front-end" on the edit view; this view
-builds the page from the preview panel's state (or the latest revision when
-the panel has not been opened), renders it through the page schema, keeps
+builds the page from the preview panel's state (or takes the latest
+revision when the panel has not been opened), renders it through the page schema, keeps
 the JSON in the cache for HEADLESS_PREVIEW_SECONDS, and sends the browser to
 the site's front-end with a token. The front-end exchanges the token at
 `GET /api/v3/preview/?token=…`. A token that is tampered with, expired, or
@@ -23,7 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from wagtail.admin.views.pages.preview import PreviewOnEditView
 
 SALT = "headless.preview"
@@ -75,14 +75,23 @@ class FrontEndPreviewView(PreviewOnEditView):
 
     def get(self, request, *args, **kwargs):
         form_state = self._get_form_state()
-        form = self.get_form(self._get_form_data(form_state))
-        if not self.validate_form(form):
-            return self.error_response()
-        form.save(commit=False)
+        if form_state is not None:
+            form = self.get_form(self._get_form_data(form_state))
+            if not self.validate_form(form):
+                return self.error_response()
+            form.save(commit=False)
+        # Without the panel's state: the latest revision, as `get_object` made it.
         page = self.object
         base = front_end_preview_url(page.get_site())
         if not base:
             raise PermissionDenied("Ingen front-end är inställd för förhandsgranskning.")
-        token = issue_token(page_json(page, request))
+        try:
+            data = page_json(page, request)
+        except ValidationError:
+            # The panel validates with required fields deferred: a block half
+            # filled in cannot take the schema's shape yet. Wagtail's own page
+            # says so, as for any preview that cannot be shown.
+            return self.error_response()
+        token = issue_token(data)
         separator = "&" if "?" in base else "?"
         return HttpResponseRedirect(f"{base}{separator}{urlencode({'token': token})}")

@@ -374,3 +374,10 @@ def test_a_json_array_under_another_content_type_is_a_422(client, content, conte
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 422
+
+
+def test_revisions_are_read_with_a_token_only(client, content):
+    path = f"/api/v3/pages/{content['page'].pk}/revisions/"
+    assert client.get(path).status_code == 401
+    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
