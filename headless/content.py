@@ -2,14 +2,12 @@
 contacts, and the twin towns of every live public page (for a map or a
 timeline). Anonymous; an unknown query parameter is a 400, not ignored."""
 
-from typing import Literal
-
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
-from intl_pages.api import PublishedContact, TwinTown
+from intl_pages.api import AgreementType, PublishedContact, TwinTown
 from intl_pages.blocks import CONTACT_API_FIELDS
 from intl_pages.models import Contact, InternationalPage
 
@@ -68,15 +66,7 @@ class TwinTownFilters(Schema):
 
     active: bool | None = None
     country: str | None = None
-    agreement_type: (
-        Literal[
-            "Vänortsavtal",
-            "Industriellt partnerskapsavtal",
-            "Samarbetsavtal",
-            "Inget aktivt samarbetsavtal",
-        ]
-        | None
-    ) = None
+    agreement_type: AgreementType | None = None
 
 
 def twin_towns_of_live_public_pages(request=None):

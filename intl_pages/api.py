@@ -15,6 +15,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from rest_framework.fields import Field as SerializerField
 
+from .blocks import AGREEMENT_CHOICES
+
+# The editor's choices, one list (blocks.py) for the form and the schema.
+AgreementType = Literal[tuple(value for value, _ in AGREEMENT_CHOICES)]
+
 
 class _Schema(BaseModel):
     # A field the block does not document is an error, not extra output.
@@ -28,12 +33,7 @@ class TwinTown(_Schema):
     region: str | None = Field(description="Region eller delstat.")
     partner: str | None = Field(description="Samarbetsparten, där den inte är orten själv.")
     country: str
-    agreement_type: Literal[
-        "Vänortsavtal",
-        "Industriellt partnerskapsavtal",
-        "Samarbetsavtal",
-        "Inget aktivt samarbetsavtal",
-    ]
+    agreement_type: AgreementType
     areas: list[str] = Field(description="Samarbetsområden; tom när inget utbyte pågår.")
     funding: list[str] = Field(description="Finansiärer.")
     start_year: int

@@ -16,7 +16,15 @@ from wagtail.models import APIToken, PageViewRestriction
 
 from intl_pages.api import BodyItem
 from intl_pages.models import InternationalPage
-from tests.builders import contacts_block, heading, make_contact, make_page, paragraph, twin_town
+from tests.builders import (
+    contacts_block,
+    heading,
+    make_contact,
+    make_page,
+    make_site_root,
+    paragraph,
+    twin_town,
+)
 from tests.intl_pages.admin_forms import make_user
 
 DOCUMENT = "/api/v3/openapi.json"
@@ -81,7 +89,10 @@ def content(db):
         owner_email="naringsliv@example.org",
         body=[
             heading("Vänorter"),
-            paragraph('<p>Se <a href="https://example.org">här</a>.</p>'),
+            paragraph(
+                '<p>Se <a href="https://example.org">här</a> och '
+                f'<a linktype="page" id="{make_site_root().pk}">startsidan</a>.</p>'
+            ),
             twin_town(
                 city="Kecskemét",
                 country="Ungern",
@@ -134,6 +145,8 @@ def test_a_paragraph_is_real_html_whatever_the_query_asks(client, content, forma
         return
     [paragraph_html] = [b["value"] for b in response.json()["body"] if b["type"] == "paragraph"]
     assert '<a href="https://example.org">här</a>' in paragraph_html
+    # The internal link resolved to the home page's address, whatever was asked.
+    assert '<a href="/">startsidan</a>' in paragraph_html
     assert "linktype" not in paragraph_html
 
 
