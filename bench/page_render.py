@@ -48,6 +48,7 @@ from pathlib import Path
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
 from lib.report import percentile, r3, say
+from lib.run import clean_up
 from lib.services import flush_redis
 from lib.stack import Stack, manage, served
 
@@ -349,22 +350,6 @@ def _get(url):
     request = urllib.request.Request(url, headers=FORWARDED)  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return response.read()
-
-
-def clean_up(args, env, tmp, keep_logs):
-    try:
-        from django.db import connections
-
-        connections.close_all()
-    except Exception as error:  # Django may not be set up yet
-        say(f"closing connections: {error!r}")
-    if not args.keep_db:
-        services.recreate_database(args.pg, args.db_name, drop_only=True)
-    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
-    if keep_logs:
-        say(f"logs kept in {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None):

@@ -42,7 +42,6 @@ on the same machine (`load_avg_*` says how busy it was).
 
 import argparse
 import math
-import shutil
 import tempfile
 import time
 from collections import Counter
@@ -54,6 +53,7 @@ from pathlib import Path
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
 from lib.report import percentile, r3, say, spread
+from lib.run import clean_up, set_up_services
 from lib.services import flush_redis, queue_length
 from lib.stack import Stack, manage, served, worker_totals
 
@@ -729,32 +729,6 @@ def measure_followups(page_ids):
 
 
 # Outside Django
-
-
-def set_up_services(args, env, result):
-    """A PostgreSQL database of its own (dropped, created, migrated), Redis
-    databases of its own (flushed), the static files the web server serves."""
-    services.recreate_database(args.pg, args.db_name)
-    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
-    result["migrate_s"] = r3(manage(env, "migrate", "--noinput"))
-    say(f"migrated {args.db_name} in {result['migrate_s']} s")
-    manage(env, "collectstatic", "--noinput")
-
-
-def clean_up(args, env, tmp, keep_logs):
-    try:
-        from django.db import connections
-
-        connections.close_all()
-    except Exception as error:  # Django may not be set up yet
-        say(f"closing connections: {error!r}")
-    if not args.keep_db:
-        services.recreate_database(args.pg, args.db_name, drop_only=True)
-    flush_redis(env["REDIS_URL"], env["CACHE_REDIS_URL"])
-    if keep_logs:
-        say(f"logs kept in {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None):

@@ -6,6 +6,7 @@ folder, bench/, is first on sys.path):
               one JSON line a benchmark prints last
     services  the benchmark's own PostgreSQL database and Redis databases,
               and the environment its processes run in
+    run       a run's own services set up, and cleaned up after
     stack     the stack of cms/stack.py (web, workers, beat) in processes of
               its own, logs in a folder; `manage.py` commands; HTTP requests
     smtp      a real SMTP server (aiosmtpd) in a thread, keeping what it
