@@ -81,7 +81,7 @@ from urllib.parse import urlencode
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
 from lib.report import percentile, r3, say
-from lib.run import clean_up, set_up_services
+from lib.run import add_run_arguments, clean_up, set_up_services
 from lib.services import flush_redis
 from lib.smtp import SmtpServer
 from lib.stack import Stack
@@ -135,20 +135,13 @@ def parse_args(argv=None):
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--answers", type=int, default=10_000, help="answers in the digest run")
     parser.add_argument("--owners", type=int, default=100, help="owner addresses in it")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
-    parser.add_argument("--db-name", default="bench_feedback")
-    # Broker on this database number, cache (and the rate limit) on the next.
-    # 8/9: nothing else in the project uses them (make run 0/1, pytest 10/11,
-    # test_run 13/14); the benchmarks run one at a time.
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    # Redis 8/9, as publish_latency's: the two run one at a time.
+    add_run_arguments(parser, db_name="bench_feedback", redis_db=8, web_port=8766)
     parser.add_argument(
         "--settings",
         default="bench.stock_form.settings",
         help="DJANGO_SETTINGS_MODULE (production's, with stock Wagtail's form page)",
     )
-    parser.add_argument("--web-port", type=int, default=8766, help="the bench's web server")
-    parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the stack's logs")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or min(args.rounds, args.clients, args.web_workers) < 1:
         parser.error("--seconds must be positive, --rounds, --clients and --web-workers at least 1")

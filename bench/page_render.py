@@ -48,7 +48,7 @@ from pathlib import Path
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
 from lib.report import percentile, r3, say
-from lib.run import clean_up
+from lib.run import add_run_arguments, clean_up
 from lib.services import flush_redis
 from lib.stack import Stack, manage, served
 
@@ -66,15 +66,8 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
     parser.add_argument("--rounds", type=int, default=4, help="runs of each case")
     parser.add_argument("--connections", type=int, default=4, help="concurrent connections")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
-    parser.add_argument("--db-name", default="bench_page_render")
-    # Broker on this database number, cache on the next: 6/7, which nothing
-    # else uses (make run 0/1, pytest 10/11, test_run 13/14, publish_latency
-    # 8/9), so the two benchmarks may run side by side.
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/6")
-    parser.add_argument("--web-port", type=int, default=8766)
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--keep-logs", action="store_true")
+    # Redis 6/7, not publish_latency's 8/9: the two may run side by side.
+    add_run_arguments(parser, db_name="bench_page_render", redis_db=6, web_port=8766)
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.rounds < 1 or args.connections < 1:
         parser.error("--seconds positive, --rounds and --connections at least 1")

@@ -53,7 +53,7 @@ from pathlib import Path
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
 from lib.report import percentile, r3, say, spread
-from lib.run import clean_up, set_up_services
+from lib.run import add_run_arguments, clean_up, set_up_services
 from lib.services import flush_redis, queue_length
 from lib.stack import Stack, manage, served, worker_totals
 
@@ -77,19 +77,12 @@ def parse_args(argv=None):
     parser.add_argument("--lead", type=float, default=5.0, help="seconds before a window opens")
     parser.add_argument("--sample", type=int, default=10, help="pages per in-process measure")
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (make run)")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server URL")
-    parser.add_argument("--db-name", default="bench_publish")
-    # Broker on this database number, cache on the next. 8/9: nothing else in
-    # the project uses them (make run 0/1, pytest 10/11, test_run 13/14).
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    add_run_arguments(parser, db_name="bench_publish", redis_db=8, web_port=8765)
     parser.add_argument(
         "--settings",
         default="cms.settings.production",
         help="DJANGO_SETTINGS_MODULE (production: DEBUG off, as deployed)",
     )
-    parser.add_argument("--web-port", type=int, default=8765, help="the bench's web server")
-    parser.add_argument("--keep-db", action="store_true", help="keep the bench database")
-    parser.add_argument("--keep-logs", action="store_true", help="keep the worker and beat logs")
     args = parser.parse_args(argv)
     if args.pages < 1 or args.burst < 1 or args.window <= 0:
         parser.error("--pages and --burst must be at least 1, --window positive")

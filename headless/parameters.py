@@ -1,4 +1,5 @@
-"""Query parameters Wagtail's v3 pages operations do not know are a 400.
+"""Query parameters a read operation does not declare are a 400: this
+project's own and Wagtail's v3 pages operations alike.
 
 Wagtail skips them silently (its field filters are built with
 `skip_invalid=True`): `?titel=Vänorter`, a typo, would list every page as
@@ -18,6 +19,9 @@ from wagtail.coreutils import resolve_model_string
 from wagtail.models import Page
 
 OPERATIONS = (
+    (re.compile(r"^/api/v3/contacts/$"), "contacts_list"),
+    (re.compile(r"^/api/v3/twin-towns/$"), "twin_towns_list"),
+    (re.compile(r"^/api/v3/feedback/token/$"), "feedback_token"),
     (re.compile(r"^/api/v3/pages/$"), "pages_list"),
     (re.compile(r"^/api/v3/pages/find/$"), "pages_find"),
     (re.compile(r"^/api/v3/pages/\d+/$"), "pages_detail"),
@@ -56,8 +60,8 @@ def filterable_fields(type_param):
 
 
 def unknown_parameters(request):
-    """The parameters of a GET to one of Wagtail's pages operations that it
-    would ignore, sorted; empty for any other request."""
+    """The parameters of a GET to one of the reads above that it does not
+    declare (and would ignore), sorted; empty for any other request."""
     for pattern, operation_id in OPERATIONS:
         if pattern.match(request.path):
             known = set(declared(operation_id))

@@ -141,26 +141,11 @@ class BodyItem(
     # discriminator.
 
 
-def _none_for_blank(value):
-    return None if value == "" else value
-
-
-def body_representation(value):
-    """The body as the API serves it: each block's own representation, blank
-    optional strings as null."""
-    items = value.stream_block.get_api_representation(value)
-    for item in items:
-        if item["type"] == "partnership":
-            for name in ("signed_at", "vision", "students_benefited"):
-                item["value"][name] = _none_for_blank(item["value"][name])
-    return items
-
-
 class BodyField(SerializerField):
     """The body, typed (see the module's docstring)."""
 
     def to_representation(self, value) -> list[BodyItem]:
-        return body_representation(value)
+        return value.stream_block.get_api_representation(value)
 
 
 class LastUpdated(RootModel[datetime]):

@@ -224,6 +224,15 @@ class PartnershipBlock(blocks.StructBlock):
     )
     trainee_exchanges = blocks.ListBlock(TraineeExchangeBlock(), label="Traineeutbyten", default=[])
 
+    # Optional text a front-end reads as absent, not as an empty string.
+    OPTIONAL_TEXT = ("signed_at", "vision", "students_benefited")
+
+    def get_api_representation(self, value, context=None):
+        representation = super().get_api_representation(value, context)
+        for name in self.OPTIONAL_TEXT:
+            representation[name] = representation[name] or None
+        return representation
+
     def clean(self, value):
         value = super().clean(value)
         signed, updated = value.get("signed_year"), value.get("updated_year")
