@@ -18,7 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from . import ratelimit, tokens
+from security import clients
+
+from . import tokens
 from .submission import page_for_feedback, submit_feedback
 
 FOREIGN_ORIGIN = "Svaret kan inte tas emot härifrån."
@@ -85,7 +87,7 @@ def post_feedback(request, page_id):
     if not origin_allowed(request):
         return refuse(request, 403, FOREIGN_ORIGIN)
     page = page_for_feedback(page_id)
-    outcome = submit_feedback(page, request.POST, client=ratelimit.client_address(request))
+    outcome = submit_feedback(page, request.POST, client=clients.rate_key(request))
     if outcome.limited:
         return refuse(request, 429, TOO_MANY, {"Retry-After": str(outcome.retry_after)})
     if wants_json(request):

@@ -14,12 +14,12 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 from wagtail.api.v3.errors import problem_response
 
-from feedback import ratelimit
 from feedback.forms import CONTROL_CHARACTERS
 from feedback.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 from feedback.submission import page_for_feedback, submit_feedback
 from feedback.tokens import form_token
 from feedback.views import FOREIGN_ORIGIN, TOO_MANY, origin_allowed
+from security import clients
 
 router = Router(tags=["feedback"])
 
@@ -95,7 +95,7 @@ def post_feedback(request: HttpRequest, payload: FeedbackIn):
     if "comment" in data:
         # As documented: stripped here, where the page's form refuses them.
         data["comment"] = CONTROL_CHARACTERS.sub("", data["comment"])
-    outcome = submit_feedback(page, data, client=ratelimit.client_address(request))
+    outcome = submit_feedback(page, data, client=clients.rate_key(request))
     if outcome.limited:
         response = problem_response(status=429, detail=TOO_MANY)
         response["Retry-After"] = str(outcome.retry_after)

@@ -3,7 +3,8 @@ included): no import cycle among the project's modules; `tasks` imports the
 domain apps and never `cms`; the domain apps never import `tasks`, nor each
 other, nor the apps that show their content elsewhere (the change events,
 the API, the webhooks, the cache), which in turn never import `tasks` or
-`cms`."""
+`cms`. `security` (who the client is, the rate limits, the admin's door)
+lies under them all: any app may import it, and it imports none of them."""
 
 import ast
 from pathlib import Path
@@ -16,7 +17,9 @@ DOMAIN_APPS = ("intl_pages", "feedback")
 OUTWARD_APPS = tuple(
     app for app in ("changes", "headless", "webhooks", "pagecache") if (ROOT / app).is_dir()
 )
-PACKAGES = ("cms", *DOMAIN_APPS, *OUTWARD_APPS, "tasks")
+# Beneath every app: any may import it, it imports none of them.
+FOUNDATION = ("security",)
+PACKAGES = ("cms", *FOUNDATION, *DOMAIN_APPS, *OUTWARD_APPS, "tasks")
 
 
 def module_name(path):
@@ -155,5 +158,16 @@ def test_an_outward_app_imports_neither_tasks_nor_cms(graph, app):
         if package_of(module) == app
         for target in targets
         if package_of(target) in {"tasks", "cms"}
+    }
+    assert not wrong
+
+
+def test_the_foundation_imports_no_app_above_it(graph):
+    wrong = {
+        (module, target)
+        for module, targets in graph.items()
+        if package_of(module) in FOUNDATION
+        for target in targets
+        if package_of(target) not in FOUNDATION
     }
     assert not wrong

@@ -21,6 +21,7 @@ VAR_DIR = var_dir()
 
 INSTALLED_APPS = [
     "cms",
+    "security",
     "intl_pages",
     "feedback",
     "changes",
@@ -394,6 +395,18 @@ LOGGING = {
 }
 
 
+# Who the client is (security/clients.py), one rule for every limit and
+# lockout: REMOTE_ADDR, unless it is one of TRUSTED_PROXIES (addresses or
+# networks of the TLS proxy in front of gunicorn), then the right-most
+# address in X-Forwarded-For that is not a trusted proxy. INTERNAL_NETWORKS:
+# clients that may read the detailed health report without its token.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+INTERNAL_NETWORKS = env_list("INTERNAL_NETWORKS", ["127.0.0.0/8", "::1/128"])
+# Where the rate limits count (security/ratelimit.py): a Redis that evicts
+# nothing, never the page cache's.
+RATELIMIT_REDIS_URL = env_str("RATELIMIT_REDIS_URL", CACHE_REDIS_URL)
+
+
 # Visitor feedback (the feedback app). A form sent sooner than this after
 # its token was made is taken for a bot's; a token lives this long (a cached
 # page's token is shared and may be old).
@@ -405,10 +418,6 @@ FEEDBACK_AMEND_MAX_AGE_SECONDS = env_int("FEEDBACK_AMEND_MAX_AGE_SECONDS", 3600)
 # pupils behind one school's address.
 FEEDBACK_RATE_LIMIT = env_int("FEEDBACK_RATE_LIMIT", 60)
 FEEDBACK_RATE_LIMIT_WINDOW_SECONDS = env_int("FEEDBACK_RATE_LIMIT_WINDOW_SECONDS", 600)
-FEEDBACK_RATE_LIMIT_REDIS_URL = env_str("FEEDBACK_RATE_LIMIT_REDIS_URL", CACHE_REDIS_URL)
-# Proxies in front of the web server that append to X-Forwarded-For (0: none,
-# the client's address is REMOTE_ADDR).
-FEEDBACK_TRUSTED_PROXIES = env_int("FEEDBACK_TRUSTED_PROXIES", 0)
 # Front-end origins allowed to post feedback besides the site itself.
 FEEDBACK_ALLOWED_ORIGINS = env_list("FEEDBACK_ALLOWED_ORIGINS")
 

@@ -8,8 +8,9 @@ from django.contrib.auth.models import Permission
 from django.core import signing
 from django.test import Client
 
-from feedback import ratelimit, tokens
+from feedback import tokens
 from feedback.models import Feedback
+from security import ratelimit
 from tests.builders import make_page
 
 
@@ -21,13 +22,13 @@ def page(db):
 @pytest.fixture
 def limiter_redis():
     """The rate limiter's Redis database, emptied before and after."""
-    client = redis.Redis.from_url(settings.FEEDBACK_RATE_LIMIT_REDIS_URL)
+    client = redis.Redis.from_url(settings.RATELIMIT_REDIS_URL)
     client.delete(*client.keys("feedback:rate:*") or ["-"])
-    ratelimit._client = None
+    ratelimit.reset()
     yield client
     client.delete(*client.keys("feedback:rate:*") or ["-"])
     client.close()
-    ratelimit._client = None
+    ratelimit.reset()
 
 
 def aged_token(page_id, seconds=60):
