@@ -66,8 +66,14 @@ def runserver(python, host, port, manage="manage.py"):
     return [python, str(manage), "runserver", f"{host}:{port}", "--noreload"]
 
 
-def gunicorn(python, bind, workers):
-    return [python, "-m", "gunicorn", WSGI_APPLICATION, "--bind", bind, "--workers", str(workers)]
+def gunicorn(python, bind, workers, forwarded_allow_ips=None):
+    """gunicorn serving the project. `forwarded_allow_ips`: the proxies whose
+    X-Forwarded-Proto it believes (its own default: loopback), in production
+    the TLS proxy's address, as TRUSTED_PROXIES says to Django."""
+    argv = [python, "-m", "gunicorn", WSGI_APPLICATION, "--bind", bind, "--workers", str(workers)]
+    if forwarded_allow_ips is not None:
+        argv += ["--forwarded-allow-ips", forwarded_allow_ips]
+    return argv
 
 
 def stack_commands(python, *, web, beat_schedule, concurrency=None, hostname_prefix=""):

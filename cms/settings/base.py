@@ -485,3 +485,15 @@ PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
 # trip is most of what a hit costs): a purge reaches every process within it.
 PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
+
+
+# The compose stack (docker-compose.yml, docs/notes/compose.md) passes these
+# names, agreed for issue 14. The page cache's own Redis, bounded and
+# evicting, apart from the one that carries the broker, the rate limits and
+# the marks (pagecache/store.py reads it); by default the cache's.
+PAGECACHE_REDIS_URL = env_str("PAGECACHE_REDIS_URL", CACHE_REDIS_URL)
+# The bearer token that opens the detailed /healthz/ report (empty: none).
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
+# Production may send mail without TLS to a server that is not on this
+# machine only when this says so (the compose stack's Mailpit).
+EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)

@@ -1,45 +1,56 @@
 """docker-compose.yml and the Dockerfile against the settings they feed.
 
-No Docker engine runs here, so the file is read as data: the services and
-their commands, the environment each app container gets (and that the
-settings really read every name in it), the healthchecks, that no secret is
-written in it. What can run without Docker does: the settings load from the
-compose environment, gunicorn serves `cms.wsgi` and answers the web
-healthcheck, the Dockerfile's collectstatic step works.
+No Docker engine runs here: Debian's `docker-compose config` validates the
+file and interpolates it with an operator's values, and the tests read its
+output as data: the services and their commands, the environment each app
+container gets (and that the settings really read every name in it), the
+healthchecks. The file itself is read for what `config` resolves away: that
+every secret in it is a reference to the environment. What can run without
+Docker does: the settings load from the compose environment and pass the
+deploy checks, gunicorn serves `cms.wsgi` and answers the web healthcheck,
+the Dockerfile's collectstatic step works. tests/security/test_compose_stack.py
+holds what the stack shows the internet: the proxy, the ports, Redis.
 """
 
 import importlib.util
 import json
 import os
 import re
-import secrets
 import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
+from tests.compose import REQUIRED, compose_config, production_values
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SERVICES = ("postgres", "redis", "web", "worker", "beat", "mailpit")
+SERVICES = ("caddy", "postgres", "redis", "redis-pagecache", "web", "worker", "beat", "mailpit")
 LONG_RUNNING = (*SERVICES, "worker-background")
 # Read by Django itself, not by cms/settings.
 READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
 APP_ENV_REQUIRED = {
     "DATABASE_URL",
     "REDIS_URL",
+    "CACHE_REDIS_URL",
+    "PAGECACHE_REDIS_URL",
     "EMAIL_HOST",
     "EMAIL_PORT",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
+    "TRUSTED_PROXIES",
+    "HEALTH_TOKEN",
     "DJANGO_SETTINGS_MODULE",
 }
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$")
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|AUTH|_KEY$")
 REQUIRED_REFERENCE = re.compile(r"\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}")
+# An optional secret (the SMTP login): from the environment or empty.
+OPTIONAL_REFERENCE = re.compile(r"\$\{[A-Z][A-Z0-9_]*:-\}")
 READS = re.compile(
     r"""env_(?:str|required|bool|int|list)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
     r"""|os\.environ(?:\.get|\.setdefault)?[(\[]\s*["']([A-Z][A-Z0-9_]*)["']"""
@@ -55,21 +66,10 @@ def settings_env_names():
     return names
 
 
-def interpolate(value, env):
-    """Compose's variable substitution: ${X}, ${X:-default}, ${X:?error}, $$."""
-
-    def replace(match):
-        if match.group(0) == "$$":
-            return "$"
-        name, op, arg = match.group(1), match.group(2), match.group(3)
-        current = env.get(name, "")
-        if op == ":?" and not current:
-            raise KeyError(f"{name}: {arg}")
-        if op == ":-" and not current:
-            return arg
-        return current
-
-    return re.sub(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:[-?])([^}]*))?\}", replace, str(value))
+def unescape(value):
+    """A string as the container gets it: `config` keeps compose's `$$`
+    escape (a literal `$`, for the container's shell to expand)."""
+    return str(value).replace("$$", "$")
 
 
 def command_line(service):
@@ -85,7 +85,19 @@ def healthcheck_code(service):
 
 
 @pytest.fixture(scope="module")
-def compose():
+def values():
+    return production_values()
+
+
+@pytest.fixture(scope="module")
+def compose(values):
+    """The file as `docker compose up` would run it with the operator's values."""
+    return compose_config(values)
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """The file as written, references and all."""
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
@@ -107,15 +119,6 @@ def dockerfile():
     return (ROOT / "Dockerfile").read_text()
 
 
-def production_values():
-    """What an operator sets before `docker compose up`."""
-    return {
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
-        "ALLOWED_HOSTS": "www.example.org",
-    }
-
-
 def clean_env(**extra):
     """This process's environment minus everything the settings read."""
     drop = settings_env_names() | READ_OUTSIDE_SETTINGS
@@ -124,11 +127,13 @@ def clean_env(**extra):
     return env
 
 
-def test_the_six_services_exist(services):
+def test_the_services_exist(services):
     assert set(SERVICES) <= set(services)
     assert services["postgres"]["image"].split(":")[0] == "postgres"
     assert services["postgres"]["image"].split(":")[1].startswith("16")
-    assert services["redis"]["image"].split(":")[1].startswith("7")
+    for name in ("redis", "redis-pagecache"):
+        assert services[name]["image"].split(":")[1].startswith("7"), name
+    assert services["caddy"]["image"].split(":")[0] == "caddy"
     assert services["mailpit"]["image"].startswith("axllent/mailpit")
 
 
@@ -170,7 +175,7 @@ def celery_invocation(argv):
     """What matters of a Celery command line, however it is spelled: its
     CPU priority, the subcommand and the options. The compose file runs the
     `celery` script, cms/stack.py `python -m celery`."""
-    argv = [interpolate(arg, os.environ) for arg in argv]
+    argv = [unescape(arg) for arg in argv]
     found = {"nice": 0, "subcommand": []}
     if argv[:2] == ["nice", "-n"]:
         found["nice"], argv = int(argv[2]), argv[3:]
@@ -191,11 +196,21 @@ def celery_invocation(argv):
 
 @pytest.fixture(scope="module")
 def stack_commands():
-    """cms/stack.py's commands, with the compose file's beat schedule."""
+    """cms/stack.py's commands, with the compose file's beat schedule, its
+    gunicorn (which believes the proxy the container's TRUSTED_PROXIES
+    names) and the default concurrency (`config` ran without
+    CELERY_CONCURRENCY)."""
     from cms import stack
 
-    web = stack.gunicorn("python", "0.0.0.0:8000", workers=3)
-    return stack.stack_commands("python", web=web, beat_schedule=COMPOSE_BEAT_SCHEDULE)
+    web = stack.gunicorn(
+        "python", "0.0.0.0:8000", workers=3, forwarded_allow_ips="$TRUSTED_PROXIES"
+    )
+    return stack.stack_commands(
+        "python",
+        web=web,
+        beat_schedule=COMPOSE_BEAT_SCHEDULE,
+        concurrency=stack.DEFAULT_CONCURRENCY,
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,11 +227,10 @@ def test_celery_services_run_the_stacks_commands(services, stack_commands, servi
 
 def test_web_runs_the_stacks_gunicorn(services, stack_commands):
     """The compose web server is cms/stack.py's gunicorn on port 8000 with
-    three workers, plus an access log."""
-    served = shlex.split(command_line(services["web"]).split("&& exec ", 1)[1])
+    three workers, believing X-Forwarded-Proto from the proxy alone."""
+    served = shlex.split(unescape(command_line(services["web"])).split("&& exec ", 1)[1])
     assert stack_commands["web"][1:3] == ["-m", "gunicorn"]
-    expected = stack_commands["web"][2:]  # from `gunicorn` on
-    assert served[: len(expected)] == expected
+    assert served == stack_commands["web"][2:]  # from `gunicorn` on
 
 
 def queues_of(service):
@@ -259,36 +273,58 @@ def test_settings_read_the_names_this_test_looks_for():
     assert {"SECURE_SSL_REDIRECT", "WAGTAILADMIN_BASE_URL", "CSRF_TRUSTED_ORIGINS"} <= read
 
 
-def test_app_environment_points_at_the_compose_services(app_services, services):
+def test_app_environment_points_at_the_compose_services(app_services, services, values):
     import dj_database_url
 
-    values = production_values()
-    env = {k: interpolate(v, values) for k, v in app_services["web"]["environment"].items()}
+    env = app_services["web"]["environment"]
     database = dj_database_url.parse(env["DATABASE_URL"])
     postgres = services["postgres"]["environment"]
     assert database["HOST"] == "postgres"
     assert database["NAME"] == postgres["POSTGRES_DB"]
     assert database["USER"] == postgres["POSTGRES_USER"]
-    assert database["PASSWORD"] == values["POSTGRES_PASSWORD"]
-    assert postgres["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
-    assert env["REDIS_URL"].startswith("redis://redis:6379/")
-    assert env["EMAIL_HOST"] == "mailpit"
+    assert database["PASSWORD"] == values["POSTGRES_PASSWORD"] == postgres["POSTGRES_PASSWORD"]
+    # The broker and the cache in the Redis that evicts nothing, on
+    # databases 0 and 1; the page cache alone in its own.
+    for name, host, db in (
+        ("REDIS_URL", "redis", "/0"),
+        ("CACHE_REDIS_URL", "redis", "/1"),
+        ("PAGECACHE_REDIS_URL", "redis-pagecache", "/0"),
+    ):
+        url = urlsplit(env[name])
+        assert (url.scheme, url.hostname, url.port, url.path) == ("redis", host, 6379, db), name
+        assert url.password == values["REDIS_PASSWORD"], name
+        assert host in services, name
+    assert env["EMAIL_HOST"] == values["EMAIL_HOST"]
     # All app containers share one environment.
     for name, service in app_services.items():
-        assert service["environment"] == app_services["web"]["environment"], name
+        assert service["environment"] == env, name
 
 
-def test_mailpit_smtp_port_is_email_port(services, app_services):
-    port = interpolate(app_services["web"]["environment"]["EMAIL_PORT"], {})
-    assert port == "1025"
+def test_mailpit_is_for_trying_the_stack_only(services, app_services, values):
+    """Mailpit runs only with `--profile dev`: its SMTP port is the compose
+    network's, its UI this machine's; production sends through EMAIL_HOST,
+    over TLS unless told otherwise."""
     mailpit = services["mailpit"]
-    exposed = {str(p) for p in mailpit.get("expose", [])}
-    published = {str(p).rsplit(":", 1)[-1] for p in mailpit.get("ports", [])}
-    assert port in exposed | published
-    assert "8025" in published  # the UI
+    assert mailpit["profiles"] == ["dev"]
+    assert "1025" in {str(p) for p in mailpit.get("expose", [])}
+    assert mailpit["ports"] == ["127.0.0.1:8025:8025/tcp"]
+    env = app_services["web"]["environment"]
+    assert (env["EMAIL_HOST"], env["EMAIL_PORT"], env["EMAIL_USE_TLS"]) == (
+        values["EMAIL_HOST"], "587", "true",
+    )  # fmt: skip
+    assert env["EMAIL_ALLOW_PLAINTEXT"] == "false"
+    dev = compose_config(
+        values
+        | {"EMAIL_HOST": "mailpit", "EMAIL_PORT": "1025", "EMAIL_USE_TLS": "false",
+           "EMAIL_ALLOW_PLAINTEXT": "true"}
+    )["services"]["web"]["environment"]  # fmt: skip
+    assert (dev["EMAIL_HOST"], dev["EMAIL_PORT"], dev["EMAIL_ALLOW_PLAINTEXT"]) == (
+        "mailpit", "1025", "true",
+    )  # fmt: skip
 
 
 def test_depends_on_waits_for_healthy_postgres_and_redis(services):
+    dev_only = {name for name, s in services.items() if s.get("profiles")}
     for name, service in services.items():
         depends_on = service.get("depends_on")
         if depends_on is None:
@@ -296,19 +332,26 @@ def test_depends_on_waits_for_healthy_postgres_and_redis(services):
         assert isinstance(depends_on, dict), f"{name}: depends_on without conditions"
         for target, spec in depends_on.items():
             assert target in services, f"{name} depends on unknown {target}"
+            assert target not in dev_only, f"{name} would not start without --profile dev"
             assert spec.get("condition"), f"{name} -> {target} has no condition"
-            if target in ("postgres", "redis"):
+            if target in ("postgres", "redis", "redis-pagecache"):
                 assert spec["condition"] == "service_healthy", f"{name} -> {target}"
     for name in ("migrate", "web", "worker", "beat"):
         assert {"postgres", "redis"} <= set(services[name]["depends_on"]), name
+    for name in ("web", "worker", "worker-background", "beat"):
+        assert "redis-pagecache" in services[name]["depends_on"], name
 
 
-def test_every_long_running_service_has_a_healthcheck(services):
+def test_every_long_running_service_has_a_healthcheck(services, values):
     for name in LONG_RUNNING:
         check = services[name].get("healthcheck")
         assert check and check.get("test") and not check.get("disable"), name
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
-    assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
+    # Redis asks for its password: the check authenticates, without `-a`.
+    for name in ("redis", "redis-pagecache"):
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert "redis-cli ping" in check and " -a " not in check, name
+        assert services[name]["environment"]["REDISCLI_AUTH"] == values["REDIS_PASSWORD"], name
     # $$ is compose's escape: the container's shell expands $HOSTNAME, and
     # each worker is named <queue>@<hostname> by its -n option.
     for name, node in (("worker", "schedule"), ("worker-background", "background")):
@@ -321,33 +364,42 @@ def test_every_long_running_service_has_a_healthcheck(services):
     compile(healthcheck_code(services["beat"]), "beat-healthcheck", "exec")
 
 
-def test_no_secret_is_written_in_the_file(services):
+def test_no_secret_is_written_in_the_file(raw):
+    """Every secret in the file is a reference to the environment: required
+    (`${NAME:?…}`) or, for the SMTP login a relay may not need, empty unless
+    set (`${NAME:-}`). tests/security/test_compose_stack.py runs `config`
+    without each required one."""
     text = (ROOT / "docker-compose.yml").read_text()
-    for name, service in services.items():
-        env = service.get("environment") or {}
-        assert isinstance(env, dict), name
+    blocks = [raw["x-app"], *raw["services"].values()]
+    checked = set()
+    for block in blocks:
+        env = block.get("environment") or {}
+        assert isinstance(env, dict), block
         for key, value in env.items():
             if SECRET_NAME.search(key):
-                assert REQUIRED_REFERENCE.fullmatch(str(value)), f"{name}: {key} is written out"
+                assert REQUIRED_REFERENCE.fullmatch(str(value)) or OPTIONAL_REFERENCE.fullmatch(
+                    str(value)
+                ), f"{key} is written out"
+                checked.add(key)
             # A password inside a URL is a reference as well.
-            for password in re.findall(r"://[^:/@]+:([^@]+)@", str(value)):
-                assert REQUIRED_REFERENCE.fullmatch(password), f"{name}: {key}"
-    for required in ("SECRET_KEY", "POSTGRES_PASSWORD", "ALLOWED_HOSTS"):
+            for password in re.findall(r"://[^:/@]*:([^@]+)@", str(value)):
+                assert REQUIRED_REFERENCE.fullmatch(password), key
+                checked.add(key)
+    assert {"SECRET_KEY", "HEALTH_TOKEN", "REDISCLI_AUTH", "DATABASE_URL", "REDIS_URL",
+            "PAGECACHE_REDIS_URL", "EMAIL_HOST_PASSWORD"} <= checked  # fmt: skip
+    for required in REQUIRED:
         assert "${" + required + ":?" in text, required
-    # Without them `docker compose` refuses to start.
-    env = services["web"]["environment"]
-    with pytest.raises(KeyError, match="SECRET_KEY"):
-        interpolate(env["SECRET_KEY"], {})
-    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
-        interpolate(env["DATABASE_URL"], {})
 
 
 def test_volumes_keep_the_database_and_media(compose, services):
     volumes = set(compose["volumes"])
-    assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
+    assert "postgres-data:/var/lib/postgresql/data:rw" in services["postgres"]["volumes"]
     for name in ("web", "worker"):
-        assert "media:/app/media" in services[name]["volumes"], name
-    assert {"postgres-data", "media"} <= volumes
+        assert "media:/app/media:rw" in services[name]["volumes"], name
+    # Caddy serves the uploads' renditions, and may not change them; its
+    # certificates and ACME account outlive the container.
+    assert {"media:/srv/media:ro", "caddy-data:/data:rw"} <= set(services["caddy"]["volumes"])
+    assert {"postgres-data", "redis-data", "media", "caddy-data"} <= volumes
 
 
 def test_dockerfile(dockerfile):
@@ -375,33 +427,57 @@ def test_dockerignore():
     assert {".venv", "var", ".git", "node_modules", "media", "static", ".env"} <= ignored
 
 
-def test_production_settings_load_from_the_compose_environment(app_services, tmp_path):
+def compose_env(app_services, **extra):
+    """This process's environment as the web container's: what compose gives
+    it, and nothing the settings read from the machine's."""
+    env = clean_env(**extra)
+    env.update(app_services["web"]["environment"])
+    return env
+
+
+def test_production_settings_load_from_the_compose_environment(app_services, values, tmp_path):
     """The settings take every value compose gives them, typed."""
-    values = production_values()
-    env = clean_env(VAR_DIR=str(tmp_path))
-    for key, value in app_services["web"]["environment"].items():
-        env[key] = interpolate(value, values)
+    env = compose_env(app_services, VAR_DIR=str(tmp_path))
     code = (
         "import json; from django.conf import settings as s;"
         "print(json.dumps({'db': s.DATABASES['default'], 'broker': s.CELERY_BROKER_URL,"
-        "'cache': s.CACHES['default']['LOCATION'], 'email': [s.EMAIL_BACKEND, s.EMAIL_HOST,"
-        "s.EMAIL_PORT], 'hosts': s.ALLOWED_HOSTS, 'ssl': s.SECURE_SSL_REDIRECT,"
-        "'debug': s.DEBUG, 'key': s.SECRET_KEY}, default=str))"
+        "'cache': s.CACHES['default']['LOCATION'], 'pagecache': s.PAGECACHE_REDIS_URL,"
+        "'ratelimit': s.RATELIMIT_REDIS_URL, 'email': [s.EMAIL_BACKEND, s.EMAIL_HOST,"
+        "s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_ALLOW_PLAINTEXT], 'hosts': s.ALLOWED_HOSTS,"
+        "'ssl': s.SECURE_SSL_REDIRECT, 'proxies': s.TRUSTED_PROXIES,"
+        "'health': s.HEALTH_TOKEN, 'debug': s.DEBUG, 'key': s.SECRET_KEY}, default=str))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    password = values["REDIS_PASSWORD"]
     assert loaded["db"]["ENGINE"] == "django.db.backends.postgresql"
     assert (loaded["db"]["HOST"], loaded["db"]["NAME"]) == ("postgres", "cms")
-    assert loaded["broker"] == "redis://redis:6379/0"
-    assert loaded["cache"] == "redis://redis:6379/1"
-    assert loaded["email"] == ["django.core.mail.backends.smtp.EmailBackend", "mailpit", 1025]
-    assert loaded["hosts"] == ["www.example.org"]
+    assert loaded["broker"] == f"redis://:{password}@redis:6379/0"
+    assert loaded["cache"] == loaded["ratelimit"] == f"redis://:{password}@redis:6379/1"
+    assert loaded["pagecache"] == f"redis://:{password}@redis-pagecache:6379/0"
+    assert loaded["email"] == [
+        "django.core.mail.backends.smtp.EmailBackend", "smtp.example.org", 587, True, False,
+    ]  # fmt: skip
+    assert loaded["hosts"] == ["www.example.org", "example.org"]
     assert loaded["ssl"] is True
+    assert loaded["proxies"] == [app_services["web"]["environment"]["TRUSTED_PROXIES"]]
+    assert loaded["health"] == values["HEALTH_TOKEN"]
     assert loaded["debug"] is False
     assert loaded["key"] == values["SECRET_KEY"]
+
+
+def test_the_compose_environment_passes_the_deploy_checks(app_services, tmp_path):
+    env = compose_env(app_services, VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in output
 
 
 def test_dockerfile_collectstatic_step_works(tmp_path):
@@ -423,10 +499,9 @@ def test_dockerfile_collectstatic_step_works(tmp_path):
 def test_web_command_serves_and_passes_its_healthcheck(services, app_services, tmp_path):
     """The web command, as compose runs it, on a free port and SQLite; then the
     healthcheck's own code against it."""
-    values = production_values()
-    env = clean_env(VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static"))
-    for key, value in app_services["web"]["environment"].items():
-        env[key] = interpolate(value, values)
+    env = compose_env(
+        app_services, VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static")
+    )
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     env["CACHE_BACKEND"] = "file"  # the page render needs no Redis
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -439,7 +514,7 @@ def test_web_command_serves_and_passes_its_healthcheck(services, app_services, t
     port = free_port()
     command = services["web"]["command"]
     assert command[:2] == ["sh", "-c"]
-    script = command[2].replace("0.0.0.0:8000", f"127.0.0.1:{port}")
+    script = unescape(command[2]).replace("0.0.0.0:8000", f"127.0.0.1:{port}")
     script = script.replace("python ", f"{sys.executable} ", 1)
     log = open(tmp_path / "web.log", "w+")
     web = subprocess.Popen(["sh", "-c", script], env=env, cwd=ROOT, stdout=log, stderr=log)
