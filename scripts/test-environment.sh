@@ -16,6 +16,12 @@
 #             install`, which downloads a browser of its own. Without it the
 #             browser tests fail rather than skip, so stop here, before the
 #             first test, with the command that fixes it.
+#   docker-compose, caddy, openssl
+#             Debian's, for the compose stack's tests: `docker-compose
+#             config` checks docker-compose.yml without a Docker engine,
+#             and caddy (the release the compose file's image is pinned to)
+#             adapts, validates and runs deploy/Caddyfile with certificates
+#             openssl makes. Installed, or named, as Chromium is.
 # COMMAND's exit status is this script's (pytest's 5, "no tests ran", too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +48,12 @@ apt_install() {  # apt_install PACKAGE: true when it is installed now
 if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium || die "/usr/bin/chromium is missing and this user cannot install it; the browser tests need it: run \`sudo apt-get install chromium\`, then \`make test\` again."
 fi
+
+# The compose stack's tools, each from its Debian package of the same name.
+for tool in docker-compose caddy openssl; do
+    command -v "$tool" >/dev/null || apt_install "$tool" \
+        || die "$tool is missing and this user cannot install it; the compose stack's tests need it: run \`sudo apt-get install docker-compose caddy openssl\`, then \`make test\` again."
+done
 
 # Database. The local server only when it also lets postgres in (a laptop's
 # may want a password): else every database test would fail, not just skip.

@@ -391,6 +391,22 @@ def test_no_secret_is_written_in_the_file(raw):
         assert "${" + required + ":?" in text, required
 
 
+def test_the_example_environment_names_what_is_required_and_holds_no_secret():
+    """deploy/env.example, the operator's .env to fill in: every required
+    variable is there, and every secret in it is empty."""
+    lines = (ROOT / "deploy" / "env.example").read_text().splitlines()
+    example = dict(
+        line.split("=", 1) for line in lines if line.strip() and not line.startswith("#")
+    )
+    assert set(REQUIRED) <= set(example)
+    written = {name for name, value in example.items() if SECRET_NAME.search(name) and value}
+    assert not written, f"env.example gives {sorted(written)} a value"
+    # Its names are the compose file's own.
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in example:
+        assert "${" + name + ":" in text, name
+
+
 def test_volumes_keep_the_database_and_media(compose, services):
     volumes = set(compose["volumes"])
     assert "postgres-data:/var/lib/postgresql/data:rw" in services["postgres"]["volumes"]

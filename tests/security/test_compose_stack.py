@@ -17,6 +17,7 @@ redis-server, the healthchecks with its redis-cli.
 """
 
 import concurrent.futures
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -34,6 +35,8 @@ from pathlib import Path
 import pytest
 import redis
 from django.test import RequestFactory, override_settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from security.clients import client_address
 from tests.compose import (
@@ -193,10 +196,12 @@ def test_redis_wants_the_password_and_keeps_its_policy(
     password = values["REDIS_PASSWORD"]
     process, port = start_redis(services[name], password, tmp_path)
     try:
+        # Once: redis-py would retry a refused login as a lost connection.
+        once = Retry(NoBackoff(), 0)
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis(port=port).ping()
+            redis.Redis(port=port, retry=once).ping()
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis(port=port, password="not-" + password).ping()
+            redis.Redis(port=port, password="not-" + password, retry=once).ping()
         client = redis.Redis(port=port, password=password, decode_responses=True)
         config = client.config_get("*")
         assert config["maxmemory-policy"] == policy
@@ -328,66 +333,76 @@ def wait_for(connect, process, what, timeout=60):
             time.sleep(0.2)
 
 
+@contextlib.contextmanager
+def running_caddy(folder, upstream, media):
+    """deploy/Caddyfile run by Debian's caddy with a test certificate for
+    localhost, in front of `upstream`, serving /media/ from `media`."""
+    cert, key = make_certificate(folder)
+    https_port, http_port = free_port(), free_port()
+    env = caddy_env(
+        folder,
+        SITE_ADDRESS=f"https://localhost:{https_port}",
+        CADDY_TLS=f"{cert} {key}",
+        UPSTREAM=upstream,
+        MEDIA_ROOT=str(media),
+        CADDY_ADMIN=f"localhost:{free_port()}",
+        CADDY_HTTP_PORT=str(http_port),
+    )
+    access_log = folder / "access.log"
+    context = ssl.create_default_context(cafile=str(cert))
+    with open(access_log, "w") as stdout, open(folder / "caddy.log", "w") as stderr:
+        process = subprocess.Popen(
+            [caddy(), "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+            env=env, stdout=stdout, stderr=stderr,
+        )  # fmt: skip
+        try:
+            wait_for(
+                lambda: context.wrap_socket(
+                    socket.create_connection(("localhost", https_port)),
+                    server_hostname="localhost",
+                ).close(),
+                process,
+                "caddy",
+            )
+            yield {
+                "https_port": https_port,
+                "http_port": http_port,
+                "context": context,
+                "access_log": access_log,
+            }
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory):
-    """deploy/Caddyfile run by Debian's caddy with a test certificate, in
-    front of one sync gunicorn worker serving tests/security/echo_wsgi.py,
-    and the uploads folder it serves /media/ from."""
+    """Caddy in front of one sync gunicorn worker serving
+    tests/security/echo_wsgi.py, and the uploads folder it serves."""
     folder = tmp_path_factory.mktemp("proxy")
-    cert, key = make_certificate(folder)
     media = folder / "media"
     (media / "images").mkdir(parents=True)
     (media / "documents").mkdir()
     (media / "images" / "rendition.txt").write_text("en bild")
     (media / "images" / ".secret").write_text("dold")
     (media / "documents" / "privat.pdf").write_text("sekretess")
-
-    upstream_port, https_port, http_port = free_port(), free_port(), free_port()
-    gunicorn_log = open(folder / "gunicorn.log", "w")
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tests.security.echo_wsgi:app",
-         "--bind", f"127.0.0.1:{upstream_port}", "--workers", "1",
-         "--forwarded-allow-ips", "127.0.0.1"],
-        cwd=ROOT, stdout=gunicorn_log, stderr=gunicorn_log,
-    )  # fmt: skip
-    env = caddy_env(
-        folder,
-        SITE_ADDRESS=f"https://localhost:{https_port}",
-        CADDY_TLS=f"{cert} {key}",
-        UPSTREAM=f"127.0.0.1:{upstream_port}",
-        MEDIA_ROOT=str(media),
-        CADDY_ADMIN=f"localhost:{free_port()}",
-        CADDY_HTTP_PORT=str(http_port),
-    )
-    access_log = folder / "access.log"
-    caddy_log = open(folder / "caddy.log", "w")
-    process = subprocess.Popen(
-        [caddy(), "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
-        env=env, stdout=open(access_log, "w"), stderr=caddy_log,
-    )  # fmt: skip
-    context = ssl.create_default_context(cafile=str(cert))
-    try:
-        wait_for(lambda: socket.create_connection(("127.0.0.1", upstream_port)).close(),
-                 gunicorn, "gunicorn")  # fmt: skip
-        wait_for(
-            lambda: context.wrap_socket(
-                socket.create_connection(("localhost", https_port)), server_hostname="localhost"
-            ).close(),
-            process,
-            "caddy",
-        )
-        yield {
-            "https_port": https_port,
-            "http_port": http_port,
-            "context": context,
-            "access_log": access_log,
-        }
-    finally:
-        for started in (process, gunicorn):
-            started.send_signal(signal.SIGTERM)
-            started.wait(timeout=30)
-        caddy_log.close()
-        gunicorn_log.close()
+    port = free_port()
+    with open(folder / "gunicorn.log", "w") as log:
+        gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "tests.security.echo_wsgi:app",
+             "--bind", f"127.0.0.1:{port}", "--workers", "1",
+             "--forwarded-allow-ips", "127.0.0.1"],
+            cwd=ROOT, stdout=log, stderr=log,
+        )  # fmt: skip
+        try:
+            wait_for(
+                lambda: socket.create_connection(("127.0.0.1", port)).close(), gunicorn, "gunicorn"
+            )
+            with running_caddy(folder, f"127.0.0.1:{port}", media) as running:
+                yield running
+        finally:
+            gunicorn.send_signal(signal.SIGTERM)
+            gunicorn.wait(timeout=30)
 
 
 # The client of these tests: another loopback address than Caddy's own, so
@@ -485,7 +500,10 @@ def test_bodies_within_the_limits_arrive_whole(proxy):
 def test_a_slow_body_does_not_hold_a_gunicorn_worker(proxy):
     """gunicorn has one sync worker here. A client that sends half a body and
     waits does not get it: Caddy reads the body before it passes the request
-    on, so another visitor is served meanwhile."""
+    on, so another visitor is served meanwhile. (The half is larger than the
+    buffers between Caddy and gunicorn, which a streaming proxy would fill
+    and pass on.)"""
+    size = 200_000
     raw = proxy["context"].wrap_socket(
         socket.create_connection(("localhost", proxy["https_port"]), timeout=30,
                                  source_address=(CLIENT_ADDRESS, 0)),
@@ -495,16 +513,16 @@ def test_a_slow_body_does_not_hold_a_gunicorn_worker(proxy):
         raw.sendall(
             b"POST /api/v3/feedback/ HTTP/1.1\r\n"
             + f"Host: localhost:{proxy['https_port']}\r\n".encode()
-            + b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-            + b"{" * 500
+            + f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode()
+            + b"{" * (size // 2)
         )
         status, _, body = fetch(proxy, "GET", "/annan-sida/")
         assert status == 200 and json.loads(body)["path"] == "/annan-sida/"
-        raw.sendall(b"}" * 500)
+        raw.sendall(b"}" * (size // 2))
         response = http.client.HTTPResponse(raw)
         response.begin()
         assert response.status == 200
-        assert json.loads(response.read())["body_length"] == 1000
+        assert json.loads(response.read())["body_length"] == size
     finally:
         raw.close()
 
@@ -572,3 +590,14 @@ def test_the_access_log_keeps_no_query_string(proxy):
     assert request["headers"]["Cookie"] == [] and request["headers"]["Authorization"] == []
     text = Path(proxy["access_log"]).read_text()
     assert "hemlig" not in text and "kaka" not in text and "nyckel" not in text
+
+
+def test_a_web_server_that_does_not_answer_is_told_in_swedish(tmp_path):
+    """gunicorn down (nothing listens): after waiting for it a little,
+    Caddy answers 502 with a sentence a visitor can read."""
+    with running_caddy(tmp_path, f"127.0.0.1:{free_port()}", tmp_path) as down:
+        status, headers, body = fetch(down, "GET", "/sida/")
+    assert status == 502
+    assert body.decode() == "Webbplatsen svarar inte just nu. Försök igen om en stund."
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Server" not in headers
