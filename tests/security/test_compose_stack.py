@@ -243,6 +243,7 @@ def adapt(env):
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert "not formatted" not in result.stderr, "run `caddy fmt --overwrite deploy/Caddyfile`"
     return json.loads(result.stdout)
 
 
@@ -338,14 +339,14 @@ def running_caddy(folder, upstream, media):
     """deploy/Caddyfile run by Debian's caddy with a test certificate for
     localhost, in front of `upstream`, serving /media/ from `media`."""
     cert, key = make_certificate(folder)
-    https_port, http_port = free_port(), free_port()
+    https_port, http_port, admin_port = free_port(), free_port(), free_port()
     env = caddy_env(
         folder,
         SITE_ADDRESS=f"https://localhost:{https_port}",
         CADDY_TLS=f"{cert} {key}",
         UPSTREAM=upstream,
         MEDIA_ROOT=str(media),
-        CADDY_ADMIN=f"localhost:{free_port()}",
+        CADDY_ADMIN=f"localhost:{admin_port}",
         CADDY_HTTP_PORT=str(http_port),
     )
     access_log = folder / "access.log"
@@ -367,6 +368,7 @@ def running_caddy(folder, upstream, media):
             yield {
                 "https_port": https_port,
                 "http_port": http_port,
+                "admin_port": admin_port,
                 "context": context,
                 "access_log": access_log,
             }
@@ -428,6 +430,17 @@ def fetch(proxy, method, path, body=None, headers=None, **options):
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
+
+
+def test_the_caddy_healthcheck_passes_against_a_running_caddy(proxy, services):
+    """The compose healthcheck asks Caddy's admin API inside the container
+    (busybox's wget there, Debian's here: the same options)."""
+    test = services["caddy"]["healthcheck"]["test"]
+    assert test[0] == "CMD" and test[-1] == "http://127.0.0.1:2019/config/"
+    command = [*test[1:-1], f"http://127.0.0.1:{proxy['admin_port']}/config/"]
+    assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    command[-1] = f"http://127.0.0.1:{free_port()}/config/"  # no Caddy there
+    assert subprocess.run(command, capture_output=True, timeout=30).returncode != 0
 
 
 def test_forged_forwarding_headers_are_replaced(proxy):
