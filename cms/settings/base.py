@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "headless.middleware.PublicReadsMiddleware",
+    # After the public reads dropped their tokens: the scope and expiry of
+    # the ones left (headless/tokens.py).
+    "headless.tokens.TokenScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -485,3 +488,9 @@ PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
 # trip is most of what a hit costs): a purge reaches every process within it.
 PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
+
+
+# API tokens (headless/tokens.py, headless/scopes.py): Wagtail's tokens with
+# scopes and an expiry; a new token lasts this many days unless the
+# administrator (or `create_api_token --days`) says otherwise.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
