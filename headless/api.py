@@ -16,7 +16,7 @@ from wagtail.api.v3.routers.pages import router as pages_router
 
 from webhooks.schema import openapi_webhooks
 
-from . import errors
+from . import errors, scopes
 from .content import contacts_router, twin_towns_router
 from .feedback_api import router as feedback_router
 from .preview_api import router as preview_router
@@ -36,6 +36,8 @@ class HeadlessAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         schema = errors.document_errors(errors.anonymous_as_openapi_says(schema))
+        # After the errors: a scoped operation's 401 and 403 say what they mean for it.
+        schema = scopes.document_scopes(schema)
         # What the site sends to a registered endpoint, as OpenAPI 3.1 says it.
         schema["webhooks"] = openapi_webhooks()
         return schema

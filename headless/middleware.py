@@ -3,8 +3,8 @@
 - Reads are public, whoever asks: Wagtail's v3 switches the page listing to
   the editor's queryset (drafts included) for a token or a session whose user
   may edit. On the API's paths the session never counts (v3 trusts only
-  bearer tokens), and a read (GET, HEAD) drops its token, but for a
-  schedule, which only a token may read.
+  bearer tokens), and a read (GET, HEAD) drops its token, but for the reads
+  a token's scope is for (scopes.py: a schedule, a page's revisions).
 - A NUL in a query parameter, which PostgreSQL refuses, is a 400; a JSON
   body that is not an object a 422.
 - A pagination offset or limit beyond what the database can count is a 400,
@@ -16,7 +16,6 @@
 """
 
 import json
-import re
 from http import HTTPStatus
 
 from django.conf import settings
@@ -24,11 +23,9 @@ from django.contrib.auth.models import AnonymousUser
 from wagtail.api.v3.errors import problem_response
 
 from . import errors, parameters
+from .scopes import required_scope
 
 API_PREFIX = "/api/"
-# Not public: a schedule is read with the token of a user who may publish,
-# a page's revisions with one of a user who may see them (Wagtail checks).
-TOKEN_READS = re.compile(r"^/api/v3/(schedule/|pages/\d+/revisions/)")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # Within PostgreSQL's bigint and SQLite's integer, with room for offset + limit.
 LARGEST_COUNT = 2**62
@@ -86,7 +83,9 @@ class PublicReadsMiddleware:
         if request.method not in SAFE_METHODS and not _body_is_an_object(request):
             # Wagtail's own write operations answer a JSON array with a 500.
             return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
-        if request.method in SAFE_METHODS and not TOKEN_READS.match(request.path):
+        # Not public: the reads a scope is needed for (a schedule, a page's
+        # revisions) keep their token; tokens.py checks it.
+        if request.method in SAFE_METHODS and required_scope(request.method, request.path) is None:
             request.META.pop("HTTP_AUTHORIZATION", None)
             name = _oversized(request)
             if name:

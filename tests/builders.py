@@ -20,6 +20,8 @@ from django.conf import settings
 from django.utils.text import slugify
 from wagtail.models import Collection, Locale, Page, Site
 
+from headless.models import APITokenGrant, default_expiry
+from headless.scopes import SCOPES
 from intl_pages.blocks import TwinTownBlock
 from intl_pages.models import Contact, HomePage, InternationalPage
 
@@ -198,3 +200,14 @@ def make_contact(
         revision.publish()
     contact.refresh_from_db()
     return contact
+
+
+def make_api_token(user, *scopes, days=None, name="test"):
+    """The plaintext of a new API token for `user` with these scopes (all
+    three when none are named), expiring in `days` (API_TOKEN_DEFAULT_DAYS by
+    default; a negative number makes one that has expired), as an
+    administrator makes it."""
+    expires_at = None if days is None else default_expiry(days)
+    return APITokenGrant.objects.create_token(
+        user=user, name=name, scopes=list(scopes or SCOPES), expires_at=expires_at
+    )[1]

@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "headless.middleware.PublicReadsMiddleware",
+    # After the public reads dropped their tokens: the scope and expiry of
+    # the ones left (headless/tokens.py).
+    "headless.tokens.TokenScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -497,3 +500,9 @@ HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
 # Production may send mail without TLS to a server that is not on this
 # machine only when this says so (the compose stack's Mailpit).
 EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)
+
+
+# API tokens (headless/tokens.py, headless/scopes.py): Wagtail's tokens with
+# scopes and an expiry; a new token lasts this many days unless the
+# administrator (or `create_api_token --days`) says otherwise.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)

@@ -12,13 +12,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openapi_spec_validator import validate
 from pydantic import TypeAdapter
-from wagtail.models import APIToken, PageViewRestriction
+from wagtail.models import PageViewRestriction
 
 from intl_pages.api import BodyItem
 from intl_pages.models import InternationalPage
 from tests.builders import (
     contacts_block,
     heading,
+    make_api_token,
     make_contact,
     make_page,
     make_site_root,
@@ -155,7 +156,8 @@ def test_a_draft_change_is_never_served(client, content):
     page.title = "UTKAST"
     page.save_revision()
     superuser = make_user("admin", superuser=True)
-    _, token = APIToken.create_token(user=superuser, name="redaktionens")
+    # Every scope: no token reads a draft through the public operations.
+    token = make_api_token(superuser, name="redaktionens")
     editor = Client()
     editor.force_login(superuser)
 
@@ -304,7 +306,7 @@ def test_no_role_reads_a_draft_a_private_page_or_an_address(client, content, rol
     headers = {}
     if role:
         user = make_user(f"roll-{role}", None if role == "superuser" else role, role == "superuser")
-        headers["HTTP_AUTHORIZATION"] = f"Bearer {APIToken.create_token(user=user, name='t')[1]}"
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {make_api_token(user)}"
         if with_session:
             client.force_login(user)
 
@@ -350,7 +352,7 @@ def test_no_read_in_the_document_answers_a_5xx_or_anything_but_json(client, cont
 
 
 def test_a_write_with_a_json_body_that_is_not_an_object_is_a_422(client, content):
-    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    token = make_api_token(make_user("admin", superuser=True), "pages")
     for path, method in (
         (f"/api/v3/pages/{content['page'].pk}/", "patch"),
         ("/api/v3/feedback/", "post"),
@@ -379,7 +381,7 @@ def test_an_offset_in_other_digits_is_a_4xx(client, content, value):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
 def test_a_json_array_under_another_content_type_is_a_422(client, content, content_type):
-    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    token = make_api_token(make_user("admin", superuser=True), "pages")
     response = client.patch(
         f"/api/v3/pages/{content['page'].pk}/",
         "[1]",
@@ -392,5 +394,5 @@ def test_a_json_array_under_another_content_type_is_a_422(client, content, conte
 def test_revisions_are_read_with_a_token_only(client, content):
     path = f"/api/v3/pages/{content['page'].pk}/revisions/"
     assert client.get(path).status_code == 401
-    token = APIToken.create_token(user=make_user("admin", superuser=True), name="t")[1]
+    token = make_api_token(make_user("admin", superuser=True), "drafts")
     assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from wagtail.models import APIToken, PageLogEntry, Revision
+from wagtail.models import PageLogEntry, Revision
 
 from intl_pages.models import Contact
-from tests.builders import make_contact, make_page
+from tests.builders import make_api_token, make_contact, make_page
 from tests.intl_pages.admin_forms import make_user
 from tests.tasks.support import fetch_page, wait_until
 
@@ -23,7 +23,7 @@ NEXT_YEAR = timezone.now().year + 1
 
 
 def token_for(user):
-    return APIToken.create_token(user=user, name="schemat")[1]
+    return make_api_token(user, "schedule", name="schemat")
 
 
 @pytest.fixture
