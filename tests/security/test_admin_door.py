@@ -241,6 +241,8 @@ def test_administrators_see_and_lift_lockouts(admin, superuser_client):
     assert "Ingen inloggning är låst just nu." in page_text(
         superuser_client.get("/admin/lasta-inloggningar/")
     )
+    # Under Inställningar, for superusers.
+    assert "/admin/lasta-inloggningar/" in page_text(superuser_client.get("/admin/"))
 
 
 def test_the_lockouts_are_refused_to_others(admin, editor):
@@ -252,7 +254,7 @@ def test_the_lockouts_are_refused_to_others(admin, editor):
     lift = client.post("/admin/lasta-inloggningar/las-upp/", {"address": A, "username": "admin"})
     assert lift.status_code == 302
     assert AccessAttempt.objects.filter(ip_address=A).exists()
-    assert "Låsta inloggningar" not in page_text(client.get("/admin/"))
+    assert "/admin/lasta-inloggningar/" not in page_text(client.get("/admin/"))
     anonymous = Client().get("/admin/lasta-inloggningar/")
     assert anonymous.status_code == 302 and anonymous.url.startswith(LOGIN)
 
