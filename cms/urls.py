@@ -6,9 +6,13 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from feedback import urls as feedback_urls
 from headless.api import api
+from security.views import PasswordResetView
 from tasks.health import healthz
 
 urlpatterns = [
+    # Wagtail's password-reset form with the project's limits on the e-mails
+    # it sends (security/views.py), ahead of Wagtail's own at the same path.
+    path("admin/password_reset/", PasswordResetView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz/", healthz, name="healthz"),

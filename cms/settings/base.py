@@ -4,6 +4,8 @@ Values that vary between machines come from the environment, through
 `cms.settings.environment`; nothing secret is written here.
 """
 
+from datetime import timedelta
+
 import dj_database_url
 
 from .environment import (
@@ -506,3 +508,50 @@ EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)
 # scopes and an expiry; a new token lasts this many days unless the
 # administrator (or `create_api_token --days`) says otherwise.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+
+
+# The admin's door (security/lockout.py, security/views.py). django-axes
+# counts wrong passwords per (username, client) and refuses the pair after
+# AXES_FAILURE_LIMIT of them; the project's handler adds the second rule,
+# the client on any usernames after LOGIN_ADDRESS_FAILURE_LIMIT (axes has
+# one limit for all its parameter combinations). The client is
+# security.clients' (an IPv4 address, an IPv6 /64). Both locks lift by
+# themselves AXES_COOLOFF_TIME after the last counted failure, so that no
+# stranger can lock an editor out for good; an administrator lifts one
+# sooner under Inställningar → Låsta inloggningar.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django.contrib.auth"), "axes")
+AUTHENTICATION_BACKENDS = [
+    "security.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Last: it answers for a login that the lockout refused.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_HANDLER = "security.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 10
+LOGIN_ADDRESS_FAILURE_LIMIT = 50
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_CLIENT_IP_CALLABLE = "security.lockout.lockout_address"
+AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
+# Tries during a lockout are not counted, so the time the lockout page
+# names holds: a user who tries again early does not push it further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The pair's count starts over when its user gets in: a few typing errors a
+# day never add up to a lockout.
+AXES_RESET_ON_SUCCESS = True
+# Axes' log of every successful login would keep editors' addresses for
+# ever, and nothing here reads it.
+AXES_DISABLE_ACCESS_LOG = True
+# No banner from every process at start, and of axes' log only the
+# failures and lockouts (as warnings, username and address masked).
+AXES_VERBOSE = False
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}
+# Password reset e-mails (security/views.py): per client and window, and per
+# e-mail address asked for (whoever asks), so that no one can fill an
+# editor's inbox. Counted by security.ratelimit.
+PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 5)
+PASSWORD_RESET_EMAIL_RATE_LIMIT = env_int("PASSWORD_RESET_EMAIL_RATE_LIMIT", 3)
+PASSWORD_RESET_RATE_LIMIT_WINDOW_SECONDS = env_int("PASSWORD_RESET_RATE_LIMIT_WINDOW_SECONDS", 3600)
+# ensure_admin checks ADMIN_PASSWORD with AUTH_PASSWORD_VALIDATORS
+# (production.py turns it on; a laptop keeps any password).
+ADMIN_PASSWORD_VALIDATION = False

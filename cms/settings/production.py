@@ -36,3 +36,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# ensure_admin refuses an ADMIN_PASSWORD that AUTH_PASSWORD_VALIDATORS refuse.
+ADMIN_PASSWORD_VALIDATION = True

@@ -1,7 +1,9 @@
 import secrets
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from cms.settings.environment import env_str
 
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         User = get_user_model()
         password = env_str("ADMIN_PASSWORD")
         user = User.objects.filter(username=username).first()
+        if password is not None and settings.ADMIN_PASSWORD_VALIDATION:
+            self.validate(password, user or User(username=username, email=email))
 
         if user is None:
             generated = password is None
@@ -43,3 +47,17 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             self.stdout.write(f"Satte lösenordet för ”{username}” från ADMIN_PASSWORD.")
+
+    def validate(self, password, user):
+        """Production: the admin's password passes the validators every
+        other password must pass (AUTH_PASSWORD_VALIDATORS)."""
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            reasons = "\n".join(f"- {message}" for message in error.messages)
+            raise CommandError(
+                "ADMIN_PASSWORD duger inte som lösenord för administratören:\n"
+                f"{reasons}\n"
+                "Välj ett längre lösenord som inte liknar användarnamnet eller e-postadressen "
+                "och som inte är vanligt; ingenting har ändrats."
+            ) from None
