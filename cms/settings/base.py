@@ -485,3 +485,18 @@ PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
 # trip is most of what a hit costs): a purge reaches every process within it.
 PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
+
+
+# Operations (issue 14): the health check, worker messages, webhook targets,
+# mail without TLS.
+# /healthz/ (tasks/health.py): each worker notes a heartbeat in the cache
+# every HEALTH_HEARTBEAT_SECONDS (tasks/heartbeat.py); one older than
+# HEALTH_HEARTBEAT_STALE_SECONDS means its queue has no live worker. A web
+# process keeps its verdict HEALTH_MEMO_SECONDS, so a flood of checks costs
+# one a second. HEALTH_TOKEN (a bearer token) shows the detailed report to a
+# client that is not internal (INTERNAL_NETWORKS); without it, only internal
+# clients see it.
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
+HEALTH_HEARTBEAT_SECONDS = 5
+HEALTH_HEARTBEAT_STALE_SECONDS = 30
+HEALTH_MEMO_SECONDS = 1.0
