@@ -8,6 +8,7 @@ import dj_database_url
 
 from .environment import (
     BASE_DIR,
+    as_ports,
     env_bool,
     env_int,
     env_list,
@@ -500,3 +501,9 @@ HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
 HEALTH_HEARTBEAT_SECONDS = 5
 HEALTH_HEARTBEAT_STALE_SECONDS = 30
 HEALTH_MEMO_SECONDS = 1.0
+# Webhook targets (webhooks/addresses.py), checked when an endpoint is saved
+# and at every delivery: production allows https to port 443 only unless
+# these say more (cms/settings/production.py); elsewhere http and any port
+# (an empty list), for a listener on the laptop.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", True)
+WEBHOOKS_ALLOWED_PORTS = as_ports("WEBHOOKS_ALLOWED_PORTS", env_list("WEBHOOKS_ALLOWED_PORTS"))

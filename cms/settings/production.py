@@ -5,7 +5,7 @@ Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 
 from .base import *  # noqa: F403
 from .base import MIDDLEWARE
-from .environment import env_bool, env_int, env_list, env_required
+from .environment import as_ports, env_bool, env_int, env_list, env_required
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
@@ -36,3 +36,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+# Operations (issue 14). Webhooks go to https on port 443 only, unless
+# WEBHOOKS_ALLOW_HTTP (then port 80 too) or WEBHOOKS_ALLOWED_PORTS say more.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_ALLOWED_PORTS = as_ports(
+    "WEBHOOKS_ALLOWED_PORTS",
+    env_list("WEBHOOKS_ALLOWED_PORTS", ["80", "443"] if WEBHOOKS_ALLOW_HTTP else ["443"]),
+)
