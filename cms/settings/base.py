@@ -507,3 +507,9 @@ HEALTH_MEMO_SECONDS = 1.0
 # (an empty list), for a listener on the laptop.
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", True)
 WEBHOOKS_ALLOWED_PORTS = as_ports("WEBHOOKS_ALLOWED_PORTS", env_list("WEBHOOKS_ALLOWED_PORTS"))
+# Mail (cms/mail.py): TLS as the SMTP server offers it, STARTTLS
+# (EMAIL_USE_TLS) or from the first byte (EMAIL_USE_SSL, port 465).
+# Production refuses plain text to a server elsewhere unless
+# EMAIL_ALLOW_PLAINTEXT; development sends where it is told.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_ALLOW_PLAINTEXT = True

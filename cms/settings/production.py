@@ -4,7 +4,7 @@ Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 """
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE
+from .base import EMAIL_HOST, MIDDLEWARE
 from .environment import as_ports, env_bool, env_int, env_list, env_required
 
 DEBUG = False
@@ -45,3 +45,8 @@ WEBHOOKS_ALLOWED_PORTS = as_ports(
     "WEBHOOKS_ALLOWED_PORTS",
     env_list("WEBHOOKS_ALLOWED_PORTS", ["80", "443"] if WEBHOOKS_ALLOW_HTTP else ["443"]),
 )
+# Mail to an SMTP server elsewhere only over TLS (cms/mail.py), unless
+# EMAIL_ALLOW_PLAINTEXT says the network to it is trusted.
+if EMAIL_HOST:
+    EMAIL_BACKEND = "cms.mail.EmailBackend"
+EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)

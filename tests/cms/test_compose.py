@@ -397,7 +397,7 @@ def test_production_settings_load_from_the_compose_environment(app_services, tmp
     assert (loaded["db"]["HOST"], loaded["db"]["NAME"]) == ("postgres", "cms")
     assert loaded["broker"] == "redis://redis:6379/0"
     assert loaded["cache"] == "redis://redis:6379/1"
-    assert loaded["email"] == ["django.core.mail.backends.smtp.EmailBackend", "mailpit", 1025]
+    assert loaded["email"] == ["cms.mail.EmailBackend", "mailpit", 1025]
     assert loaded["hosts"] == ["www.example.org"]
     assert loaded["ssl"] is True
     assert loaded["debug"] is False
