@@ -4,8 +4,11 @@ CSV and XLSX export. Only users with the feedback permission see any of it.
 """
 
 import logging
+import secrets
+from urllib.parse import urlencode
 
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
@@ -152,8 +155,40 @@ class FeedbackReportView(ReportView):
         return context
 
 
+# The registrar's lookups by a visitor's address, in the registrar's session:
+# {token: address}, the last few. The address is posted, never put in a URL
+# (access logs, browser history, the export links): the URL names a token.
+LOOKUPS_SESSION_KEY = "feedback_registrar_lookups"
+LOOKUPS_KEPT = 10
+CONTACT_EMAIL_MAX_LENGTH = 254
+
+
+def remember_lookup(request, address):
+    """Keep `address` in the session; returns the token that names it."""
+    lookups = dict(request.session.get(LOOKUPS_SESSION_KEY, {}))
+    token = secrets.token_urlsafe(12)
+    lookups[token] = address
+    request.session[LOOKUPS_SESSION_KEY] = dict(list(lookups.items())[-LOOKUPS_KEPT:])
+    return token
+
+
+def looked_up_address(request, token):
+    """The address a token of this session names, or None."""
+    return request.session.get(LOOKUPS_SESSION_KEY, {}).get(token) if token else None
+
+
 class RegistrarFilterSet(FeedbackFilterSet):
-    contact_email = django_filters.CharFilter(label="Besökarens e-postadress", lookup_expr="iexact")
+    lookup = django_filters.CharFilter(
+        label="Sökning på besökarens e-postadress",
+        method="filter_lookup",
+        widget=forms.HiddenInput,
+    )
+
+    def filter_lookup(self, queryset, name, value):
+        address = looked_up_address(self.request, value)
+        if address is None:  # another session's, or forgotten
+            return queryset.none()
+        return queryset.filter(contact_email__iexact=address)
 
 
 class RegistrarReportView(FeedbackReportView):
@@ -199,10 +234,20 @@ class RegistrarReportView(FeedbackReportView):
     def get_queryset(self):
         return Feedback.objects.order_by("-created_at")
 
+    def post(self, request, *args, **kwargs):
+        """The lookup by a visitor's address (the form above the results):
+        kept in the session, the results shown under a token."""
+        address = (request.POST.get("contact_email") or "").strip()
+        if not address or len(address) > CONTACT_EMAIL_MAX_LENGTH:
+            messages.error(request, "Ange besökarens e-postadress för att söka.")
+            return redirect(reverse(self.index_url_name))
+        token = remember_lookup(request, address)
+        return redirect(f"{reverse(self.index_url_name)}?{urlencode({'lookup': token})}")
+
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
-        address = (self.request.GET.get("contact_email") or "").strip()
-        context["erase_address"] = address
+        context["erase_address"] = looked_up_address(self.request, self.request.GET.get("lookup"))
+        context["lookup_url"] = reverse(self.index_url_name)
         context["erase_url"] = reverse("feedback_registrar_erase")
         return context
 

@@ -113,6 +113,8 @@ def _attempt(delivery):
             body,
             headers,
             allow_private=settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES,
+            allow_http=settings.WEBHOOKS_ALLOW_HTTP,
+            allowed_ports=settings.WEBHOOKS_ALLOWED_PORTS,
             connect_timeout=settings.WEBHOOKS_CONNECT_TIMEOUT_SECONDS,
             read_timeout=settings.WEBHOOKS_READ_TIMEOUT_SECONDS,
         )

@@ -6,7 +6,9 @@ commits is never without one.
 The payload says what is published, nothing else: a page's id, title and
 address as the page's own row holds them (Wagtail keeps the live version
 there and drafts in revisions), a contact's id, when. No drafts, no
-visitors' data.
+visitors' data, and no page that is not public: a page under a view
+restriction, its own or an ancestor's, is for its own audience and is
+never named to a front-end, whatever the event.
 """
 
 import json
@@ -23,7 +25,8 @@ from .models import Delivery, Endpoint
 
 CONTACT_KINDS = (changes.CONTACT_PUBLISHED, changes.CONTACT_UNPUBLISHED, changes.CONTACT_EXPIRED)
 # The page itself went off the site: its last published title and address
-# still say which page it was.
+# still say which page it was. Sent even when no page is named (a page made
+# private): a front-end that rebuilds on any event still drops it.
 PAGE_GONE_KINDS = (changes.PAGE_UNPUBLISHED, changes.PAGE_EXPIRED)
 
 
@@ -32,7 +35,7 @@ def iso(moment):
 
 
 def page_entries(kind, page_ids):
-    pages = Page.objects.filter(pk__in=page_ids).order_by("pk")
+    pages = Page.objects.filter(pk__in=page_ids).public().order_by("pk")
     if kind not in PAGE_GONE_KINDS:
         pages = pages.filter(live=True)
     entries = []
@@ -50,9 +53,10 @@ def page_entries(kind, page_ids):
     return entries
 
 
-def payload(kind, page_ids, contact_id, at, now=None):
-    """The event as the endpoints get it (webhooks/schema.py documents it)."""
-    data = {"at": iso(at), "pages": page_entries(kind, page_ids)}
+def payload(kind, pages, contact_id, at, now=None):
+    """The event as the endpoints get it (webhooks/schema.py documents it),
+    naming `pages` (`page_entries`)."""
+    data = {"at": iso(at), "pages": pages}
     if kind in CONTACT_KINDS:
         data["contact_id"] = contact_id
     return {"type": kind, "timestamp": iso(now or timezone.now()), "data": data}
@@ -75,9 +79,12 @@ def record(kind, page_ids=(), contact_id=None, at=None):
     endpoints = subscribers(kind)
     if not endpoints:
         return []
+    pages = page_entries(kind, page_ids)
+    if page_ids and not pages and kind not in (*CONTACT_KINDS, *PAGE_GONE_KINDS):
+        return []  # published for a restricted audience only: nothing public changed
     now = timezone.now()
     body = json.dumps(
-        payload(kind, page_ids, contact_id, at or now, now),
+        payload(kind, pages, contact_id, at or now, now),
         ensure_ascii=False,
         separators=(",", ":"),
     )

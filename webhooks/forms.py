@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .addresses import refusal
+from .addresses import refusal, target_refusal
 from .models import EVENT_CHOICES, Endpoint
 
 
@@ -46,8 +46,18 @@ class EndpointForm(WagtailAdminModelForm):
     def clean_url(self):
         url = self.cleaned_data["url"]
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise forms.ValidationError("Adressen måste börja med https:// eller http://.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise forms.ValidationError("Porten i adressen är inte ett giltigt nummer.") from None
+        refused = target_refusal(
+            parts.scheme,
+            port,
+            allow_http=settings.WEBHOOKS_ALLOW_HTTP,
+            allowed_ports=settings.WEBHOOKS_ALLOWED_PORTS,
+        )
+        if refused:
+            raise forms.ValidationError(refused)
         if parts.username or parts.password:
             raise forms.ValidationError("Adressen får inte innehålla användarnamn eller lösenord.")
         try:
@@ -59,5 +69,5 @@ class EndpointForm(WagtailAdminModelForm):
         if literal is not None and not settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
             reason = refusal(literal)
             if reason:
-                raise forms.ValidationError(f"Adressen är inte en publik adress ({reason}).")
+                raise forms.ValidationError(f"Adressen är inte tillåten: den är {reason}.")
         return url

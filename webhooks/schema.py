@@ -16,7 +16,9 @@ DESCRIPTIONS = {
     changes.PAGE_PUBLISHED: "An editor published a page: `data.pages` is that page, "
     "as now published.",
     changes.PAGE_UNPUBLISHED: "An editor unpublished a page: `data.pages` is that page, with the "
-    "title and address it had when it was last published. It is no longer served.",
+    "title and address it had when it was last published. It is no longer served. A page put "
+    "under a view restriction is announced so too, with `data.pages` empty: no event names a "
+    "page that is not public.",
     changes.PAGE_WENT_LIVE: "A page went live at the go-live time an editor scheduled: "
     "`data.pages` is that page, as now published.",
     changes.PAGE_EXPIRED: "A page was unpublished at its expiry time: `data.pages` is that page, "

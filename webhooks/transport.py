@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 import certifi
 import urllib3
 
-from .addresses import checked_address
+from .addresses import DEFAULT_PORTS, BlockedAddress, checked_address, target_refusal
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 # Enough of a refusal's body to tell the editor why; the rest is not read.
 BODY_KEPT = 200
 
@@ -39,11 +38,21 @@ def _host_header(host, port, scheme):
     return name if port == DEFAULT_PORTS[scheme] else f"{name}:{port}"
 
 
-def post(url, body, headers, *, allow_private, connect_timeout, read_timeout):
+def post(
+    url,
+    body,
+    headers,
+    *,
+    allow_private,
+    connect_timeout,
+    read_timeout,
+    allow_http=True,
+    allowed_ports=(),
+):
     """POST `body` (bytes) to `url`. Returns a Response whatever its status
-    (a redirect included: it is not followed); raises BlockedAddress for an
-    address the guard refuses, OSError or urllib3's errors when the
-    connection fails."""
+    (a redirect included: it is not followed); raises BlockedAddress for a
+    scheme, port or address the guard refuses, OSError or urllib3's errors
+    when the connection fails."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
@@ -51,6 +60,10 @@ def post(url, body, headers, *, allow_private, connect_timeout, read_timeout):
     # An internationalised name goes out as its ASCII form (punycode): the
     # one form DNS, the Host header and the certificate all agree on.
     host = parts.hostname.encode("idna").decode("ascii")
+    # Checked again here: the settings may have changed since it was saved.
+    refused = target_refusal(scheme, parts.port, allow_http=allow_http, allowed_ports=allowed_ports)
+    if refused:
+        raise BlockedAddress(f"Adressen är inte tillåten: {refused}")
     port = parts.port or DEFAULT_PORTS[scheme]
     address = checked_address(host, port, allow_private=allow_private)
 

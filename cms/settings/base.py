@@ -10,6 +10,7 @@ import dj_database_url
 
 from .environment import (
     BASE_DIR,
+    as_ports,
     env_bool,
     env_int,
     env_list,
@@ -497,11 +498,6 @@ PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
 # evicting, apart from the one that carries the broker, the rate limits and
 # the marks (pagecache/store.py reads it); by default the cache's.
 PAGECACHE_REDIS_URL = env_str("PAGECACHE_REDIS_URL", CACHE_REDIS_URL)
-# The bearer token that opens the detailed /healthz/ report (empty: none).
-HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
-# Production may send mail without TLS to a server that is not on this
-# machine only when this says so (the compose stack's Mailpit).
-EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)
 
 
 # API tokens (headless/tokens.py, headless/scopes.py): Wagtail's tokens with
@@ -555,3 +551,30 @@ PASSWORD_RESET_RATE_LIMIT_WINDOW_SECONDS = env_int("PASSWORD_RESET_RATE_LIMIT_WI
 # ensure_admin checks ADMIN_PASSWORD with AUTH_PASSWORD_VALIDATORS
 # (production.py turns it on; a laptop keeps any password).
 ADMIN_PASSWORD_VALIDATION = False
+
+
+# Operations (issue 14): the health check, worker messages, webhook targets,
+# mail without TLS.
+# /healthz/ (tasks/health.py): each worker notes a heartbeat in the cache
+# every HEALTH_HEARTBEAT_SECONDS (tasks/heartbeat.py); one older than
+# HEALTH_HEARTBEAT_STALE_SECONDS means its queue has no live worker. A web
+# process keeps its verdict HEALTH_MEMO_SECONDS, so a flood of checks costs
+# one a second. HEALTH_TOKEN (a bearer token) shows the detailed report to a
+# client that is not internal (INTERNAL_NETWORKS); without it, only internal
+# clients see it.
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
+HEALTH_HEARTBEAT_SECONDS = 5
+HEALTH_HEARTBEAT_STALE_SECONDS = 30
+HEALTH_MEMO_SECONDS = 1.0
+# Webhook targets (webhooks/addresses.py), checked when an endpoint is saved
+# and at every delivery: production allows https to port 443 only unless
+# these say more (cms/settings/production.py); elsewhere http and any port
+# (an empty list), for a listener on the laptop.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", True)
+WEBHOOKS_ALLOWED_PORTS = as_ports("WEBHOOKS_ALLOWED_PORTS", env_list("WEBHOOKS_ALLOWED_PORTS"))
+# Mail (cms/mail.py): TLS as the SMTP server offers it, STARTTLS
+# (EMAIL_USE_TLS) or from the first byte (EMAIL_USE_SSL, port 465).
+# Production refuses plain text to a server elsewhere unless
+# EMAIL_ALLOW_PLAINTEXT; development sends where it is told.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_ALLOW_PLAINTEXT = True

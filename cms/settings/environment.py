@@ -69,3 +69,15 @@ def redis_url_with_db(url, db):
 def redis_db(url):
     path = urlsplit(url).path.strip("/")
     return int(path) if path.isdigit() else 0
+
+
+def as_ports(name, values):
+    """`values` (`env_list(name)`) as TCP port numbers; anything else is
+    refused, naming the variable."""
+    try:
+        ports = [int(value) for value in values]
+    except ValueError:
+        ports = [0]
+    if not all(0 < port < 65536 for port in ports):
+        raise ImproperlyConfigured(f"{name} must be port numbers, not {','.join(values)!r}.")
+    return ports

@@ -4,8 +4,8 @@ Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 """
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE
-from .environment import env_bool, env_int, env_list, env_required
+from .base import EMAIL_HOST, MIDDLEWARE
+from .environment import as_ports, env_bool, env_int, env_list, env_required
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
@@ -39,3 +39,17 @@ STORAGES = {
 
 # ensure_admin refuses an ADMIN_PASSWORD that AUTH_PASSWORD_VALIDATORS refuse.
 ADMIN_PASSWORD_VALIDATION = True
+
+
+# Operations (issue 14). Webhooks go to https on port 443 only, unless
+# WEBHOOKS_ALLOW_HTTP (then port 80 too) or WEBHOOKS_ALLOWED_PORTS say more.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_ALLOWED_PORTS = as_ports(
+    "WEBHOOKS_ALLOWED_PORTS",
+    env_list("WEBHOOKS_ALLOWED_PORTS", ["80", "443"] if WEBHOOKS_ALLOW_HTTP else ["443"]),
+)
+# Mail to an SMTP server elsewhere only over TLS (cms/mail.py), unless
+# EMAIL_ALLOW_PLAINTEXT says the network to it is trusted.
+if EMAIL_HOST:
+    EMAIL_BACKEND = "cms.mail.EmailBackend"
+EMAIL_ALLOW_PLAINTEXT = env_bool("EMAIL_ALLOW_PLAINTEXT", False)

@@ -31,3 +31,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # test's transaction never commits, so the purges, made as a change commits,
 # would never run, and a test would read the page an earlier one cached.
 PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", False)
+
+# Every health check evaluated afresh: a test changes what it checks between
+# two requests (tests/security/test_health.py turns the memo on).
+HEALTH_MEMO_SECONDS = 0

@@ -475,7 +475,7 @@ def test_production_settings_load_from_the_compose_environment(app_services, val
     assert loaded["cache"] == loaded["ratelimit"] == f"redis://:{password}@redis:6379/1"
     assert loaded["pagecache"] == f"redis://:{password}@redis-pagecache:6379/0"
     assert loaded["email"] == [
-        "django.core.mail.backends.smtp.EmailBackend", "smtp.example.org", 587, True, False,
+        "cms.mail.EmailBackend", "smtp.example.org", 587, True, False,
     ]  # fmt: skip
     assert loaded["hosts"] == ["www.example.org", "example.org"]
     assert loaded["ssl"] is True

@@ -76,14 +76,16 @@ class FakeResolver:
 
 
 def test_localhost_is_refused_although_it_is_a_name(db):
-    with pytest.raises(BlockedAddress, match=r"127\.0\.0\.1|::1"):
+    with pytest.raises(BlockedAddress, match="inte tillåten: localhost pekar inte") as refused:
         addresses.checked_address("localhost", 80)
+    assert "127.0.0.1" not in str(refused.value) and "::1" not in str(refused.value)
 
 
 def test_a_name_with_a_private_address_among_public_ones_is_refused(monkeypatch):
     FakeResolver(monkeypatch, {"mixed.example": ["93.184.215.14", "10.0.0.5"]})
-    with pytest.raises(BlockedAddress, match=r"10\.0\.0\.5"):
+    with pytest.raises(BlockedAddress, match=r"mixed\.example") as refused:
         addresses.checked_address("mixed.example", 443)
+    assert "10.0.0.5" not in str(refused.value)
 
 
 def test_the_setting_allows_private_addresses(monkeypatch):
@@ -110,7 +112,8 @@ def test_a_delivery_to_a_refused_address_sends_nothing_and_logs_why(db, listener
     assert delivery.deliver(delivery_id) == delivery.RETRY
     assert listener.received == []
     (attempt,) = Attempt.objects.filter(delivery_id=delivery_id)
-    assert "inte på en publik adress" in attempt.error
+    assert attempt.error.startswith("Adressen är inte tillåten:")
+    assert "10.9.8.7" not in attempt.error and "100.64.3.4" not in attempt.error
     assert attempt.status_code is None
     endpoint.refresh_from_db()
     assert endpoint.failing_since is not None

@@ -97,8 +97,8 @@ def test_the_secret_cannot_be_changed_by_editing(manager):
     [
         ("ftp://frontend.example.org/hook", "https://"),
         ("https://user:pass@frontend.example.org/hook", "lösenord"),
-        ("http://127.0.0.1:8000/hook", "publik"),
-        ("http://[::ffff:10.0.0.1]/hook", "publik"),
+        ("http://127.0.0.1:8000/hook", "inte tillåten"),
+        ("http://[::ffff:10.0.0.1]/hook", "inte tillåten"),
     ],
 )
 def test_an_address_that_cannot_be_used_is_refused_in_swedish(manager, url, message):
