@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SERVICES = ("caddy", "postgres", "redis", "redis-pagecache", "web", "worker", "beat", "mailpit")
 LONG_RUNNING = (*SERVICES, "worker-background")
 # Read by Django itself, not by cms/settings.
-READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE"}
+# DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process.
+READ_OUTSIDE_SETTINGS = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 APP_ENV_REQUIRED = {
     "DATABASE_URL",
     "REDIS_URL",
