@@ -485,3 +485,9 @@ PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
 # trip is most of what a hit costs): a purge reaches every process within it.
 PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
+
+# Bodies and the database away (issue 14, "every body refuses, never fails").
+# With the database not answering, a feedback post or an API call is a 503
+# that asks the client to come back after this many seconds (Retry-After);
+# the widget keeps what the visitor wrote meanwhile.
+DATABASE_RETRY_AFTER_SECONDS = 30
