@@ -6,12 +6,14 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 from wagtail.api.v3.errors import ProblemDetail, problem_response, register_exception_handlers
+from wagtail.utils.forms import FormValidationError
 
 # What every operation may answer besides its own success, and why.
 ERROR_RESPONSES = {
@@ -177,7 +179,23 @@ def register(api):
     def validation_error(request, exc):
         errors = exc.errors if isinstance(exc, NinjaValidationError) else exc.errors()
         return problem_response(
-            status=422, detail="Innehållet uppfyller inte schemat.", errors=swedish(errors)
+            status=422, detail="Förfrågan uppfyller inte schemat.", errors=swedish(errors)
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def form_error(request, exc):
+        # Wagtail's page forms, as Wagtail's handler has them: the messages are
+        # Swedish already (Django's translations), its summary is not.
+        if isinstance(exc, FormValidationError):
+            errors = [
+                {"type": code, "loc": list(path), "msg": message}
+                for path, coded_messages in exc.loc_errors
+                for message, code in coded_messages
+            ]
+        else:
+            errors = [{"msg": message} for message in exc.messages]
+        return problem_response(
+            status=422, detail="Det gick inte att spara; `errors` säger varför.", errors=errors
         )
 
 
