@@ -16,7 +16,7 @@ from wagtail.api.v3.routers.pages import router as pages_router
 
 from webhooks.schema import openapi_webhooks
 
-from . import errors, parameters
+from . import declared, errors
 from .bodies import BodyParser
 from .content import contacts_router, twin_towns_router
 from .feedback_api import router as feedback_router
@@ -37,7 +37,7 @@ class HeadlessAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
         schema = errors.document_errors(errors.anonymous_as_openapi_says(schema))
-        schema = parameters.document_parameters(schema)
+        schema = declared.document_parameters(schema)
         # What the site sends to a registered endpoint, as OpenAPI 3.1 says it.
         schema["webhooks"] = openapi_webhooks()
         return schema
