@@ -1,18 +1,17 @@
 """Feedback with the database away: a 503 with Retry-After and a Swedish
 message, never a 500, nothing half-stored; without JavaScript the 503 page
-sends the same answer again with one press, and the widget keeps what the
-visitor wrote and offers "Skicka igen".
+sends the same answer again with one press.
 
-The server side runs for real: a private PostgreSQL (initdb and pg_ctl as
-the postgres user, in a temporary folder, on a free port; never the shared
+The server runs for real: a private PostgreSQL (initdb and pg_ctl as the
+postgres user, in a temporary folder, on a free port; never the shared
 cluster) that the test stops, and gunicorn with the test settings pointed
-at it. The widget's own behaviour is tested in Chromium against the live
-server, with a Playwright route answering the 503 the server gives."""
+at it. The widget in Chromium, keeping what the visitor wrote and offering
+"Skicka igen" (with and without its script), is in
+tests/e2e/test_feedback_widget.py: a browser per test session."""
 
 import contextlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,11 +26,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from feedback.models import Feedback
 from feedback.views import UNAVAILABLE
 from headless.errors import DATABASE_AWAY
-from tests.e2e.conftest import browser, demo_site, open_page  # noqa: F401
-from tests.e2e.test_accessibility import INTERNATIONAL_PAGE, assert_accessible
 from tests.feedback.conftest import aged_token
 from tests.ports import free_port
 
@@ -264,96 +260,3 @@ def test_a_post_with_the_database_stopped_is_a_503_and_nothing_is_stored(stack):
         "SELECT helpful, rating, contact_email FROM feedback_feedback ORDER BY id DESC LIMIT 2"
     )
     assert stored.splitlines() == ["t|4|", "f|2|besokare@example.se"]
-
-
-@pytest.mark.browser
-def test_without_javascript_the_503_page_sends_the_answer_again(stack, browser):  # noqa: F811
-    postgres, url = stack["postgres"], stack["url"]
-    before = count_answers(postgres)
-    context = browser.new_context(locale="sv-SE", java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(url + INTERNATIONAL_PAGE)
-        widget = page.locator("#feedback")
-        widget.get_by_label("Nej").check()
-        widget.locator("[name=rating][value='3']").check()
-        widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(COMMENT)
-        time.sleep(settings.FEEDBACK_MIN_SECONDS)  # a person, not a bot
-        with postgres.stopped():
-            widget.get_by_role("button", name="Skicka").click()
-            page.wait_for_load_state()
-            assert page.get_by_role("alert").inner_text() == UNAVAILABLE
-            assert "Kartan saknas." in page.locator(".feedback__sent").inner_text()
-        page.get_by_role("button", name="Skicka igen").click()
-        page.wait_for_url(re.compile(r"\?tack=1"))
-        assert "Tack för att du hjälper oss" in page.content()
-    finally:
-        context.close()
-    assert count_answers(postgres) == before + 1
-    stored = postgres.query(
-        "SELECT helpful, rating, is_spam FROM feedback_feedback ORDER BY id DESC LIMIT 1"
-    )
-    assert stored == "f|3|f"
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_the_widget_keeps_the_answer_and_sends_it_again(demo_site, open_page, settings):  # noqa: F811
-    settings.FEEDBACK_MIN_SECONDS = 0  # a person in a test types faster than the bot check
-    recorder = open_page()
-    page = recorder.page
-    away = {"now": True}
-
-    def database_away(route):
-        if route.request.method == "POST" and away["now"]:
-            route.fulfill(
-                status=503,
-                headers={"Retry-After": "30"},
-                content_type="application/json",
-                body=json.dumps({"ok": False, "message": UNAVAILABLE}),
-            )
-        else:
-            route.continue_()
-
-    page.route(re.compile(r".*/feedback/\d+/$"), database_away)
-    recorder.goto(INTERNATIONAL_PAGE)
-    widget = page.locator("#feedback")
-    alert = widget.locator("[data-feedback-alert]")
-
-    widget.get_by_label("Ja").check()
-    again = alert.get_by_role("button", name="Skicka igen")
-    again.wait_for()
-    assert UNAVAILABLE in alert.inner_text()
-    assert widget.get_by_label("Ja").is_checked()
-    assert widget.locator("[data-step=rating]").is_hidden()
-    assert page.evaluate("document.activeElement.textContent") == "Skicka igen"
-    assert not Feedback.objects.exists()
-    assert_accessible(recorder)
-
-    away["now"] = False
-    again.click()
-    page.wait_for_function(f"{STATUS}.includes('Tack för ditt svar!')")
-    assert Feedback.objects.get().helpful is True
-    assert alert.inner_text() == ""
-
-    widget.locator("[name=rating][value='4']").check()
-    widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(COMMENT)
-    widget.get_by_label("Får vi kontakta dig (frivilligt)?").fill("besokare@example.se")
-    away["now"] = True
-    widget.get_by_role("button", name="Skicka").click()
-    again.wait_for()
-    # Everything the visitor wrote is where they wrote it.
-    assert widget.locator("[name=rating][value='4']").is_checked()
-    assert widget.get_by_label("Kan du utveckla ditt svar lite mer?").input_value() == COMMENT
-    assert widget.get_by_label("Får vi kontakta dig (frivilligt)?").input_value() == (
-        "besokare@example.se"
-    )
-    assert Feedback.objects.get().rating is None
-    assert_accessible(recorder)
-
-    away["now"] = False
-    again.click()
-    page.wait_for_function(f"{STATUS}.includes('Tack för att du')")
-    answer = Feedback.objects.get()
-    assert (answer.rating, answer.contact_email) == (4, "besokare@example.se")
-    assert answer.comment_as_received.replace("\r\n", "\n") == COMMENT  # as a form sends it
