@@ -18,6 +18,20 @@ HELPFUL_CHOICES = [("yes", "Ja"), ("no", "Nej")]
 RATING_CHOICES = [(str(n), str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
 
 
+# The addresses the form takes, as a JSON Schema pattern (ECMA-262, which
+# Python's re reads alike): Django's EmailValidator without its quoted local
+# parts and address literals, which no visitor types. Empty is no address.
+_UNICODE = "\\u00a1-\\uffff"
+_LABEL_CHARS = f"a-zA-Z{_UNICODE}0-9"
+EMAIL_PATTERN = (
+    "^(?:[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+(?:\\.[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+)*"
+    f"@[{_LABEL_CHARS}](?:[{_LABEL_CHARS}-]{{0,61}}[{_LABEL_CHARS}])?"
+    f"(?:\\.(?!-)[{_LABEL_CHARS}-]{{1,63}}(?<!-))*"
+    f"\\.(?!-)(?:[a-zA-Z{_UNICODE}-]{{2,63}}|xn--[a-zA-Z0-9]{{1,59}})(?<!-))?$"
+)
+EMAIL_MAX_LENGTH = 254
+
+
 class StrictEmailField(forms.EmailField):
     """Django's EmailField, and nothing that could split an e-mail header."""
 
@@ -32,6 +46,15 @@ class StrictEmailField(forms.EmailField):
                 "Skriv en enda e-postadress, till exempel namn@example.se.", code="invalid"
             )
         return value
+
+
+class SignedValueField(forms.CharField):
+    """A hidden value the server signed (a token, an answer's reference):
+    control characters cannot be part of one, so they go and the signature
+    check decides, as for any other forged value."""
+
+    def to_python(self, value):
+        return CONTROL_CHARACTERS.sub("", super().to_python(value))
 
 
 class FeedbackForm(forms.Form):
@@ -66,13 +89,13 @@ class FeedbackForm(forms.Form):
     email = StrictEmailField(
         label="Får vi kontakta dig (frivilligt)?",
         required=False,
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         error_messages={"max_length": "E-postadressen är för lång."},
     )
-    token = forms.CharField(required=False, widget=forms.HiddenInput)
-    answer = forms.CharField(required=False, widget=forms.HiddenInput)
+    token = SignedValueField(required=False, widget=forms.HiddenInput)
+    answer = SignedValueField(required=False, widget=forms.HiddenInput)
     # Left empty by people, who never see it; filled in by many bots.
-    website = forms.CharField(required=False, label="Lämna det här fältet tomt")
+    website = SignedValueField(required=False, label="Lämna det här fältet tomt")
 
     def clean_comment(self):
         return CONTROL_CHARACTERS.sub("", self.cleaned_data["comment"]).strip()

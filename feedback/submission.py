@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import Http404
 from wagtail.models import Page
 
@@ -43,13 +43,15 @@ class Outcome:
 
 
 def page_for_feedback(page_id):
-    """The live, public page an answer is about; 404 for any other."""
+    """The page an answer is about: live, public and with an address a
+    visitor can open (not the tree's root, not a page outside every site);
+    404 for any other. The one rule for the form, its token and the API."""
     try:
         page_id = int(page_id)
     except (TypeError, ValueError):
         raise Http404 from None
     page = Page.objects.live().public().filter(pk=page_id).specific().first()
-    if page is None:
+    if page is None or page.url is None:
         raise Http404
     return page
 
@@ -89,12 +91,20 @@ def submit_feedback(page, data, client=None):
     form = FeedbackForm(data)
     if not form.is_valid():
         return Outcome(form)
+    key = None
     if client is not None:
         allowed, retry_after, key = ratelimit.hit(client)
         if not allowed:
             ratelimit.undo(key)  # a refused post does not count
             return Outcome(form, limited=True, retry_after=retry_after)
-    return Outcome(form, save_answer(page, form))
+    try:
+        return Outcome(form, save_answer(page, form))
+    except DatabaseError:
+        # Nothing was saved (one transaction), so the post does not count:
+        # the visitor sends the same answer again.
+        if key is not None:
+            ratelimit.undo(key)
+        raise
 
 
 def save_answer(page, form):

@@ -6,10 +6,14 @@ origin (the same Origin check, read the same way), and carries the signed
 token the bot checks read.
 """
 
+import functools
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
@@ -21,12 +25,19 @@ from django.views.decorators.http import require_GET, require_POST
 from security import clients
 
 from . import tokens
+from .forms import FeedbackForm
 from .submission import page_for_feedback, submit_feedback
+
+logger = logging.getLogger(__name__)
 
 FOREIGN_ORIGIN = "Svaret kan inte tas emot härifrån."
 TOO_LARGE = "Svaret är för stort för att tas emot."
 TOO_MANY = "Vi har fått många svar från din anslutning. Försök igen om en stund."
 MALFORMED = "Svaret gick inte att läsa. Ladda om sidan och försök igen."
+UNAVAILABLE = (
+    "Vi kan inte ta emot svar just nu på grund av ett tekniskt fel. Det du skrev finns "
+    "kvar: försök igen om en stund."
+)
 
 
 def body_length(request):
@@ -72,17 +83,58 @@ def refuse(request, status, message, headers=None):
     return response
 
 
+def unavailable(request, page_id):
+    """The database does not answer: nothing was saved. A 503 that asks to
+    come back, and without the script a page whose one button sends the
+    same answer again (the widget keeps it on the page itself)."""
+    retry = {"Retry-After": str(settings.DATABASE_RETRY_AFTER_SECONDS)}
+    if wants_json(request) or request.method != "POST":
+        return refuse(request, 503, UNAVAILABLE, retry)
+    # The page is a visitor's: whoever is logged in, nothing here may ask
+    # the database (the user bar would, for a session).
+    request.user = AnonymousUser()
+    form = FeedbackForm(request.POST)
+    sent = [(name, request.POST.get(name, "")) for name in form.fields]
+    response = TemplateResponse(
+        request,
+        "feedback/unavailable.html",
+        {
+            "message": UNAVAILABLE,
+            "action": request.path,
+            "sent": [(name, value) for name, value in sent if value],
+            "form": form,
+        },
+        status=503,
+    )
+    response["Retry-After"] = retry["Retry-After"]
+    return response
+
+
+def database_away_is_503(view):
+    @functools.wraps(view)
+    def wrapper(request, page_id):
+        try:
+            return view(request, page_id)
+        except (OperationalError, InterfaceError):
+            logger.warning("Databasen svarar inte: svaret för sidan %s togs inte emot.", page_id)
+            return unavailable(request, page_id)
+
+    return wrapper
+
+
 @csrf_exempt
 @require_POST
 @never_cache
 @sensitive_post_parameters("comment", "email")
+@database_away_is_503
 def post_feedback(request, page_id):
     if body_length(request) > settings.FEEDBACK_MAX_BODY_BYTES:
         return refuse(request, 413, TOO_LARGE)
     try:
         request.POST  # noqa: B018  (parsed here, so that a broken body is a 400)
-    except (MultiPartParserError, BadRequest, LookupError, UnicodeError):
-        # A broken multipart body, an unknown or unusable charset.
+    except (MultiPartParserError, BadRequest, SuspiciousOperation, LookupError, UnicodeError):
+        # A broken multipart body, an unknown or unusable charset, too many
+        # fields.
         return refuse(request, 400, MALFORMED)
     if not origin_allowed(request):
         return refuse(request, 403, FOREIGN_ORIGIN)
@@ -106,6 +158,7 @@ def post_feedback(request, page_id):
 
 @require_GET
 @never_cache
+@database_away_is_503
 def fresh_token(request, page_id):
     """A token for a page the visitor is on: the widget asks when the visitor
     first interacts, since a cached page's own token may be old."""

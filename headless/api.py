@@ -16,7 +16,8 @@ from wagtail.api.v3.routers.pages import router as pages_router
 
 from webhooks.schema import openapi_webhooks
 
-from . import errors, scopes
+from . import declared, errors, scopes
+from .bodies import BodyParser
 from .content import contacts_router, twin_towns_router
 from .feedback_api import router as feedback_router
 from .preview_api import router as preview_router
@@ -38,6 +39,7 @@ class HeadlessAPI(NinjaAPI):
         schema = errors.document_errors(errors.anonymous_as_openapi_says(schema))
         # After the errors: a scoped operation's 401 and 403 say what they mean for it.
         schema = scopes.document_scopes(schema)
+        schema = declared.document_parameters(schema)
         # What the site sends to a registered endpoint, as OpenAPI 3.1 says it.
         schema["webhooks"] = openapi_webhooks()
         return schema
@@ -56,6 +58,8 @@ api = HeadlessAPI(
     docs_decorator=gate_docs,
     openapi_url="/openapi.json",
     docs_url="/docs/",
+    # Every JSON body by one rule (bodies.py), for Wagtail's operations too.
+    parser=BodyParser(),
 )
 errors.register(api)
 

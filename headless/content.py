@@ -1,10 +1,17 @@
 """Published content a front-end reads without parsing pages: the published
 contacts, and the twin towns of every live public page (for a map or a
-timeline). Anonymous; an unknown query parameter is a 400, not ignored (parameters.py)."""
+timeline). Anonymous; an unknown query parameter is a 400, not ignored (parameters.py).
+
+Both are paginated as Wagtail's listings are (`limit`, `offset`, `count`;
+`limit` at most WAGTAILAPI_LIMIT_MAX) and cost the same number of queries
+whatever the number of pages: the towns come from each page's stored body,
+without building its other blocks (a contacts block asks the database)."""
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from ninja.pagination import paginate
 from pydantic import ConfigDict
+from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from intl_pages.api import AgreementType, PublishedContact, TwinTown
 from intl_pages.blocks import CONTACT_API_FIELDS
@@ -18,24 +25,18 @@ class ContactOut(PublishedContact):
     id: int
 
 
-class ContactList(Schema):
-    count: int
-    items: list[ContactOut]
-
-
 @contacts_router.get(
     "/",
-    response=ContactList,
+    response=list[ContactOut],
     url_name="list_contacts",
     summary="Publicerade kontaktpersoner",
     operation_id="contacts_list",
 )
-def list_contacts(request: HttpRequest):
+@paginate(WagtailLimitOffsetPagination)
+def list_contacts(request: HttpRequest, **kwargs):
+    # The row holds what is published; a draft's changes are in revisions.
     contacts = Contact.objects.filter(live=True).order_by("name", "pk")
-    items = [
-        {"id": c.pk, **{field: getattr(c, field) for field in CONTACT_API_FIELDS}} for c in contacts
-    ]
-    return {"count": len(items), "items": items}
+    return contacts.values("id", *CONTACT_API_FIELDS)
 
 
 class PageRef(Schema):
@@ -48,11 +49,6 @@ class TwinTownOnPage(TwinTown):
     page: PageRef
 
 
-class TwinTownList(Schema):
-    count: int
-    items: list[TwinTownOnPage]
-
-
 class TwinTownFilters(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,25 +59,30 @@ class TwinTownFilters(Schema):
 
 def twin_towns_of_live_public_pages(request=None):
     """Every twin town on a live, public page, in page then body order, with
-    the page it is on."""
+    the page it is on. Only the twin town items of each stored body are
+    built: the others may ask the database (a contacts block does), once per
+    page."""
     towns = []
+    block = InternationalPage.body.field.stream_block.child_blocks["twin_town"]
     pages = InternationalPage.objects.live().public().order_by("path")
     for page in pages:
         ref = {"id": page.pk, "title": page.title, "url": page.get_url(request)}
-        for block in page.body:
-            if block.block_type == "twin_town":
-                towns.append({**block.block.get_api_representation(block.value), "page": ref})
+        for item in page.body.raw_data:
+            if item["type"] == "twin_town":
+                value = block.to_python(item["value"])
+                towns.append({**block.get_api_representation(value), "page": ref})
     return towns
 
 
 @twin_towns_router.get(
     "/",
-    response=TwinTownList,
+    response=list[TwinTownOnPage],
     url_name="list_twin_towns",
     summary="Vänorter och samarbeten på publicerade sidor",
     operation_id="twin_towns_list",
 )
-def list_twin_towns(request: HttpRequest, filters: TwinTownFilters = Query(...)):  # noqa: B008
+@paginate(WagtailLimitOffsetPagination)
+def list_twin_towns(request: HttpRequest, filters: TwinTownFilters = Query(...), **kwargs):  # noqa: B008
     towns = twin_towns_of_live_public_pages(request)
     if filters.active is not None:
         towns = [t for t in towns if t["active"] is filters.active]
@@ -89,4 +90,4 @@ def list_twin_towns(request: HttpRequest, filters: TwinTownFilters = Query(...))
         towns = [t for t in towns if t["country"].casefold() == filters.country.casefold()]
     if filters.agreement_type:
         towns = [t for t in towns if t["agreement_type"] == filters.agreement_type]
-    return {"count": len(towns), "items": towns}
+    return towns

@@ -4,22 +4,29 @@ operation (Wagtail 8.0.1's document leaves most of them out)."""
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 from wagtail.api.v3.errors import ProblemDetail, problem_response, register_exception_handlers
+from wagtail.utils.forms import FormValidationError
 
 # What every operation may answer besides its own success, and why.
 ERROR_RESPONSES = {
-    400: "Ogiltig förfrågan: en okänd eller felaktig parameter.",
+    400: "Ogiltig förfrågan: en okänd parameter, ett värde som dokumentet inte tillåter, "
+    "eller ett innehåll som inte är JSON (trasigt, inte UTF-8, för djupt nästlat).",
     401: "Inloggning krävs: en giltig API-token (Authorization: Bearer …).",
     403: "Förbjudet: token saknar behörighet, eller anropet kom från ett otillåtet ursprung.",
     404: "Finns inte, eller är inte publicerat och offentligt.",
     413: "Förfrågans innehåll är för stort.",
     422: "Innehållet uppfyller inte schemat; `errors` säger vilka fält.",
     429: "För många anrop; försök igen efter `Retry-After` sekunder.",
+    503: "Databasen svarar inte just nu; inget har sparats. Försök igen efter "
+    "`Retry-After` sekunder.",
 }
 
 MESSAGES = {
@@ -41,6 +48,42 @@ MESSAGES = {
 }
 
 
+# What Wagtail's pages listing refuses, by its English message.
+WAGTAIL_MESSAGES = (
+    (
+        re.compile(r"filtering by descendant_of with child_of is not supported"),
+        "child_of och descendant_of kan inte användas tillsammans.",
+    ),
+    (
+        re.compile(r"random ordering with offset is not supported"),
+        "order=random kan inte kombineras med offset.",
+    ),
+    (
+        re.compile(r"random ordering cannot be combined with other fields"),
+        "order=random kan inte kombineras med andra fält.",
+    ),
+    (
+        re.compile(r"invalid fields for model \w+: (.*)\.$"),
+        "Det går inte att sortera på {0}.",
+    ),
+    (
+        re.compile(r"Cannot order by '(.*)' while searching"),
+        "Det går inte att sortera på {0} tillsammans med search.",
+    ),
+    (
+        re.compile(r"No \w+ matches the given (\w+) value"),
+        "Sidan som {0} pekar på finns inte, eller är inte publicerad och offentlig.",
+    ),
+)
+
+
+def message_for(kind, english):
+    for pattern, message in WAGTAIL_MESSAGES:
+        if match := pattern.search(english):
+            return message.format(*match.groups())
+    return MESSAGES.get(kind, "Ogiltigt värde.")
+
+
 def swedish(errors):
     """Pydantic's errors with a Swedish `msg` (its own kept as `detail`),
     without the input that was sent (it may hold a visitor's text)."""
@@ -51,7 +94,7 @@ def swedish(errors):
             {
                 "type": kind,
                 "loc": list(error.get("loc", [])),
-                "msg": MESSAGES.get(kind, "Ogiltigt värde."),
+                "msg": message_for(kind, str(error.get("msg", ""))),
                 "detail": error.get("msg", ""),
             }
         )
@@ -59,6 +102,11 @@ def swedish(errors):
 
 
 NOT_FOUND = "Finns inte, eller är inte publicerat och offentligt."
+DATABASE_AWAY = (
+    "Tjänsten kan inte nås just nu eftersom databasen inte svarar. Inget av det du "
+    "skickade har sparats; försök igen om en stund."
+)
+OUT_OF_RANGE = "Ett värde går inte att använda: databasen kan inte lagra eller söka på det."
 TOO_LARGE = "Förfrågans innehåll är för stort."
 LOGIN_NEEDED = "Inloggning krävs: en giltig API-token (Authorization: Bearer …)."
 
@@ -111,12 +159,43 @@ def register(api):
             return problem_response(status=401, detail=LOGIN_NEEDED)
         return problem_response(status=403, detail=in_swedish(exc, 403) or ENGLISH["Forbidden"])
 
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_away(request, exc):
+        # PostgreSQL stopped or unreachable, a lost connection: the client
+        # may send the same again later; the transaction took nothing.
+        response = problem_response(status=503, detail=DATABASE_AWAY)
+        response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+        return response
+
+    @api.exception_handler(DataError)
+    def out_of_range(request, exc):
+        # A value the database refuses (a NUL in a text, a time zone offset
+        # beyond its range): the request's fault, never the server's.
+        return problem_response(status=400, detail=OUT_OF_RANGE)
+
     @api.exception_handler(NinjaValidationError)
     @api.exception_handler(PydanticValidationError)
     def validation_error(request, exc):
         errors = exc.errors if isinstance(exc, NinjaValidationError) else exc.errors()
         return problem_response(
-            status=422, detail="Innehållet uppfyller inte schemat.", errors=swedish(errors)
+            status=422, detail="Förfrågan uppfyller inte schemat.", errors=swedish(errors)
+        )
+
+    @api.exception_handler(DjangoValidationError)
+    def form_error(request, exc):
+        # Wagtail's page forms, as Wagtail's handler has them: the messages are
+        # Swedish already (Django's translations), its summary is not.
+        if isinstance(exc, FormValidationError):
+            errors = [
+                {"type": code, "loc": list(path), "msg": message}
+                for path, coded_messages in exc.loc_errors
+                for message, code in coded_messages
+            ]
+        else:
+            errors = [{"msg": message} for message in exc.messages]
+        return problem_response(
+            status=422, detail="Det gick inte att spara; `errors` säger varför.", errors=errors
         )
 
 
@@ -169,11 +248,12 @@ def document_errors(schema):
                         "headers": {"Location": {"schema": {"type": "string"}}},
                     },
                 )
-            if "429" in responses:
-                responses["429"]["headers"] = {
-                    "Retry-After": {
-                        "description": "Sekunder att vänta.",
-                        "schema": {"type": "integer"},
+            for status in ("429", "503"):
+                if status in responses:
+                    responses[status]["headers"] = {
+                        "Retry-After": {
+                            "description": "Sekunder att vänta.",
+                            "schema": {"type": "integer"},
+                        }
                     }
-                }
     return schema

@@ -6,7 +6,7 @@ Types are strict ("5" is not a rating) and unknown fields are refused; what
 the schema allows goes on to the form, whose Swedish messages come back as
 field errors."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 from wagtail.api.v3.errors import problem_response
 
-from feedback.forms import CONTROL_CHARACTERS
+from feedback.forms import CONTROL_CHARACTERS, EMAIL_MAX_LENGTH, EMAIL_PATTERN
 from feedback.models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
 from feedback.submission import page_for_feedback, submit_feedback
 from feedback.tokens import form_token
@@ -27,7 +27,11 @@ router = Router(tags=["feedback"])
 class FeedbackIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    page: StrictInt = Field(description="Sidans id (`id` i sidans JSON).", ge=1)
+    page: StrictInt = Field(
+        description="Sidans id (`id` i sidans JSON): en publicerad, offentlig sida med en "
+        "adress; annars 404.",
+        ge=1,
+    )
     helpful: Literal["yes", "no"] = Field(
         description="Svaret på ”Hjälpte informationen på den här sidan dig?”."
     )
@@ -40,9 +44,19 @@ class FeedbackIn(Schema):
         description="Besökarens kommentar. Styrtecken (utom tab och radbrytning) tas bort. "
         "Personuppgifter tas bort i allt utom registratorns kopia.",
     )
-    email: StrictStr | None = Field(
-        None, max_length=254, description="Frivillig adress som sidansvarig kan svara på."
-    )
+    # The form checks the address; the document says what it takes, so that
+    # every address the document allows is taken (pydantic's own regex
+    # engine reads no look-behind, so the pattern is the document's only).
+    email: (
+        Annotated[
+            StrictStr,
+            Field(
+                max_length=EMAIL_MAX_LENGTH,
+                json_schema_extra={"format": "email", "pattern": EMAIL_PATTERN},
+            ),
+        ]
+        | None
+    ) = Field(None, description="Frivillig adress som sidansvarig kan svara på.")
     token: StrictStr | None = Field(
         None, description="Sidans `feedback_token`. Utan giltig token sparas svaret som skräp."
     )

@@ -5,43 +5,29 @@
   may edit. On the API's paths the session never counts (v3 trusts only
   bearer tokens), and a read (GET, HEAD) drops its token, but for the reads
   a token's scope is for (scopes.py: a schedule, a page's revisions).
-- A NUL in a query parameter, which PostgreSQL refuses, is a 400; a JSON
-  body that is not an object a 422.
-- A pagination offset or limit beyond what the database can count is a 400,
-  not the 500 the database would give; a body larger than the API takes is
-  a 413 before it is read.
+- A body that is not JSON by the API's rule (bodies.py: nested too deep,
+  not UTF-8, truncated) is a 400 that says why, and JSON that is not an
+  object a 422, before any operation reads it.
+- A query the document does not allow (parameters.py: unknown names, an
+  offset or limit beyond its declared maximum, a NUL) is a 400, not the 500
+  the database would give; a body larger than the API takes is a 413 before
+  it is read.
 - Every error on the API's paths is a problem detail in JSON, whoever made
   it: Django's own 400 (a bad Host), 403 or 404 pages, and the site's 500
   page, are HTML (`ProblemResponsesMiddleware`, outermost).
 """
 
-import json
 from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from wagtail.api.v3.errors import problem_response
 
-from . import errors, parameters
+from . import bodies, errors, parameters
 from .scopes import required_scope
 
 API_PREFIX = "/api/"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-# Within PostgreSQL's bigint and SQLite's integer, with room for offset + limit.
-LARGEST_COUNT = 2**62
-
-
-def _oversized(request):
-    for name in ("offset", "limit"):
-        value = request.GET.get(name)
-        digits = (value or "").strip().lstrip("+")
-        # isascii: "²" is a digit to isdigit() and not to int().
-        if digits.isascii() and digits.isdigit():
-            if int(digits) > LARGEST_COUNT:
-                return name
-    return None
-
-
 FEEDBACK_PATH = "/api/v3/feedback/"
 
 
@@ -58,16 +44,20 @@ def _content_length(request):
         return 0
 
 
-def _body_is_an_object(request):
-    """False for a body that parses as JSON to anything but an object, whatever
-    its Content-Type (ninja reads it as JSON regardless); a body that does not
-    parse is left to the operation (a 400 or 422 of its own)."""
+def _body_refusal(request):
+    """A problem response for a body that is not a JSON object by the API's
+    rule, whatever its Content-Type (every operation here takes JSON, and
+    ninja reads it as JSON regardless); None for a good or empty body."""
     if not request.body:
-        return True
+        return None
     try:
-        return isinstance(json.loads(request.body), dict)
-    except ValueError:
-        return True
+        value = bodies.json_body(request)
+    except bodies.UnreadableBody as error:
+        return problem_response(status=400, detail=str(error))
+    if not isinstance(value, dict):
+        # Wagtail's own write operations answer a JSON array with a 500.
+        return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
+    return None
 
 
 class PublicReadsMiddleware:
@@ -80,27 +70,19 @@ class PublicReadsMiddleware:
         request.user = AnonymousUser()
         if _content_length(request) > max_body_bytes(request.path):
             return problem_response(status=413, detail=errors.TOO_LARGE)
-        if request.method not in SAFE_METHODS and not _body_is_an_object(request):
-            # Wagtail's own write operations answer a JSON array with a 500.
-            return problem_response(status=422, detail="Innehållet ska vara ett JSON-objekt.")
+        if request.method not in SAFE_METHODS:
+            refusal = _body_refusal(request)
+            if refusal:
+                return refusal
         # Not public: the reads a scope is needed for (a schedule, a page's
         # revisions) keep their token; tokens.py checks it.
         if request.method in SAFE_METHODS and required_scope(request.method, request.path) is None:
             request.META.pop("HTTP_AUTHORIZATION", None)
-            name = _oversized(request)
-            if name:
-                return problem_response(status=400, detail=f"Parametern {name} är för stor.")
-            # PostgreSQL refuses a NUL in a text value: a 500, were it let through.
-            broken = sorted(name for name, value in request.GET.lists() if "\x00" in "".join(value))
-            if broken:
-                return problem_response(
-                    status=400, detail=f"Parametern {broken[0]} innehåller otillåtna tecken."
-                )
-            unknown = parameters.unknown_parameters(request)
-            if unknown:
-                return problem_response(
-                    status=400, detail=f"Okänd parameter: {', '.join(unknown)}."
-                )
+        if request.method in SAFE_METHODS:
+            # Token reads too: the document declares their parameters alike.
+            reason = parameters.refusal(request)
+            if reason:
+                return problem_response(status=400, detail=reason)
         return self.get_response(request)
 
 
@@ -113,6 +95,7 @@ DETAILS = {
     413: errors.TOO_LARGE,
     429: "För många anrop; försök igen senare.",
     500: "Ett fel uppstod på servern. Försök igen om en stund.",
+    503: errors.DATABASE_AWAY,
 }
 
 

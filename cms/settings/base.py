@@ -578,3 +578,10 @@ WEBHOOKS_ALLOWED_PORTS = as_ports("WEBHOOKS_ALLOWED_PORTS", env_list("WEBHOOKS_A
 # EMAIL_ALLOW_PLAINTEXT; development sends where it is told.
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_ALLOW_PLAINTEXT = True
+
+
+# Bodies and the database away (issue 14, "every body refuses, never fails").
+# With the database not answering, a feedback post or an API call is a 503
+# that asks the client to come back after this many seconds (Retry-After);
+# the widget keeps what the visitor wrote meanwhile.
+DATABASE_RETRY_AFTER_SECONDS = 30

@@ -1,12 +1,18 @@
 """The feedback widget in Chromium, with and without JavaScript: a bare Ja
 saved at once and then added to, errors summarised and focused with the
-visitor's text kept, thanks announced; axe-core finds nothing in any state."""
+visitor's text kept, thanks announced; with the database away the answer
+kept and sent again with one press; axe-core finds nothing in any state."""
 
+import json
+import re
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
+from django.test import RequestFactory
 
 from feedback.models import Feedback
+from feedback.views import UNAVAILABLE, unavailable
 
 from .conftest import PHONE
 from .test_accessibility import INTERNATIONAL_PAGE, assert_accessible
@@ -14,6 +20,8 @@ from .test_accessibility import INTERNATIONAL_PAGE, assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COMMENT = "Kartan saknas. Ring 070-123 45 67."
+AWAY_COMMENT = "Kartan saknas.\nRing mig gärna."
+STATUS = "document.querySelector('[data-feedback-status]').textContent"
 
 
 @pytest.fixture
@@ -142,3 +150,121 @@ def test_a_visitor_who_reads_first_is_not_taken_for_a_bot(demo_site, open_page):
 
     answer = Feedback.objects.get()
     assert (answer.helpful, answer.is_spam) == (False, False)
+
+
+def test_with_the_database_away_the_widget_keeps_the_answer(demo_site, open_page, quick):
+    """The server's 503 (tests/security/test_database_away.py has it for real)
+    answered here by a route: the widget keeps every value and sends it
+    again with one press, "Skicka igen"."""
+    recorder = open_page()
+    page = recorder.page
+    away = {"now": True}
+
+    def database_away(route):
+        if route.request.method == "POST" and away["now"]:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "30"},
+                content_type="application/json",
+                body=json.dumps({"ok": False, "message": UNAVAILABLE}),
+            )
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/feedback/\d+/$"), database_away)
+    recorder.goto(INTERNATIONAL_PAGE)
+    widget = page.locator("#feedback")
+    alert = widget.locator("[data-feedback-alert]")
+
+    widget.get_by_label("Ja").check()
+    again = alert.get_by_role("button", name="Skicka igen")
+    again.wait_for()
+    assert UNAVAILABLE in alert.inner_text()
+    assert widget.get_by_label("Ja").is_checked()
+    assert widget.locator("[data-step=rating]").is_hidden()
+    assert page.evaluate("document.activeElement.textContent") == "Skicka igen"
+    assert not Feedback.objects.exists()
+    assert_accessible(recorder)
+
+    away["now"] = False
+    again.click()
+    page.wait_for_function(f"{STATUS}.includes('Tack för ditt svar!')")
+    assert Feedback.objects.get().helpful is True
+    assert alert.inner_text() == ""
+
+    widget.locator("[name=rating][value='4']").check()
+    widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(AWAY_COMMENT)
+    widget.get_by_label("Får vi kontakta dig (frivilligt)?").fill("besokare@example.se")
+    away["now"] = True
+    widget.get_by_role("button", name="Skicka").click()
+    again.wait_for()
+    # Everything the visitor wrote is where they wrote it.
+    assert widget.locator("[name=rating][value='4']").is_checked()
+    assert widget.get_by_label("Kan du utveckla ditt svar lite mer?").input_value() == AWAY_COMMENT
+    assert widget.get_by_label("Får vi kontakta dig (frivilligt)?").input_value() == (
+        "besokare@example.se"
+    )
+    assert Feedback.objects.get().rating is None
+    assert_accessible(recorder)
+
+    away["now"] = False
+    again.click()
+    page.wait_for_function(f"{STATUS}.includes('Tack för att du')")
+    answer = Feedback.objects.get()
+    assert (answer.rating, answer.contact_email) == (4, "besokare@example.se")
+    assert answer.comment_as_received.replace("\r\n", "\n") == AWAY_COMMENT  # as a form sends it
+
+
+def test_without_javascript_the_503_page_sends_the_answer_again(
+    demo_site, browser, live_server, quick
+):
+    """The page the server answers with the database away (feedback.views.
+    unavailable, rendered for the form as Chromium sent it), in a browser
+    that runs axe but not the widget's script: one press sends it again."""
+    context = browser.new_context(locale="sv-SE", **PHONE)
+    context.route("**/feedback/feedback.js", lambda route: route.abort())
+    away = {"now": True}
+
+    def database_away(route):
+        if route.request.method != "POST" or not away["now"]:
+            return route.continue_()
+        away["now"] = False
+        path = urlsplit(route.request.url).path
+        request = RequestFactory().post(
+            path,
+            route.request.post_data_buffer,
+            content_type=route.request.headers["content-type"],
+        )
+        response = unavailable(request, int(path.strip("/").split("/")[-1]))
+        response.render()
+        route.fulfill(
+            status=response.status_code,
+            headers={"Retry-After": response["Retry-After"]},
+            content_type=response["Content-Type"],
+            body=response.content,
+        )
+
+    try:
+        page = context.new_page()
+        page.route(re.compile(r".*/feedback/\d+/$"), database_away)
+        recorder = SimpleNamespace(page=page)
+        page.goto(live_server.url + INTERNATIONAL_PAGE)
+        widget = page.locator("#feedback")
+        widget.get_by_label("Nej").check()
+        widget.locator("[name=rating][value='3']").check()
+        widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(AWAY_COMMENT)
+        widget.get_by_role("button", name="Skicka").click()
+
+        page.get_by_role("button", name="Skicka igen").wait_for()
+        assert page.get_by_role("alert").inner_text() == UNAVAILABLE
+        assert "Ring mig gärna." in page.locator(".feedback__sent").inner_text()
+        assert not Feedback.objects.exists()
+        assert_accessible(recorder)
+
+        page.get_by_role("button", name="Skicka igen").click()
+        page.wait_for_url("**?tack=1#feedback")
+    finally:
+        context.close()
+    answer = Feedback.objects.get()
+    assert (answer.helpful, answer.rating) == (False, 3)
+    assert answer.comment_as_received.replace("\r\n", "\n") == AWAY_COMMENT

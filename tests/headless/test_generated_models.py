@@ -53,8 +53,8 @@ def test_the_seed_page_validates_with_every_block_type(client, demo_page, models
 
 
 def test_the_listings_validate(client, demo_page, models):
-    models.TwinTownList.model_validate(client.get("/api/v3/twin-towns/").json())
-    models.ContactList.model_validate(client.get("/api/v3/contacts/").json())
+    models.PagedTwinTownOnPage.model_validate(client.get("/api/v3/twin-towns/").json())
+    models.PagedContactOut.model_validate(client.get("/api/v3/contacts/").json())
 
 
 def test_an_error_validates_as_a_problem_detail(client, db, models):

@@ -117,13 +117,23 @@
         .then(function (data) { if (data && data.token) form.elements.token.value = data.token; })
         .catch(function () { /* the page's own token still serves */ });
     }
-    function failed(result) {
+    // Anything but the visitor's own mistakes (the database or the network
+    // away, too many posts): what they wrote stays in the form, and one
+    // press sends it again.
+    function failed(result, again) {
       if (result.status === 400 && result.data.errors) {
         showErrors(result.data.errors);
-      } else {
-        say(alert, "<p>" + escape(result.data.message ||
-          "Svaret kunde inte skickas just nu. Försök igen om en stund.") + "</p>");
+        return;
       }
+      say(alert, "<p>" + escape(result.data.message ||
+        "Svaret kunde inte skickas just nu. Försök igen om en stund.") + "</p>" +
+        "<button type='button' class='feedback__submit' data-feedback-again>Skicka igen</button>");
+      var button = alert.querySelector("[data-feedback-again]");
+      button.addEventListener("click", function () {
+        clearErrors();
+        again();
+      });
+      button.focus();
     }
 
     hide(["rating", "comment", "email"]);
@@ -133,16 +143,19 @@
     // age, and a quick Ja would be stored as spam.
     freshToken();
 
+    function sendHelpful() {
+      send().then(function (result) {
+        if (result.status !== 201) return failed(result, sendHelpful);
+        form.elements.answer.value = result.data.answer;
+        say(status, "<p>Tack för ditt svar!</p>");
+        show(["rating"]);
+        focusStep("rating");
+      }, function () { failed({ status: 0, data: {} }, sendHelpful); });
+    }
     Array.prototype.forEach.call(form.elements.helpful, function (radio) {
       radio.addEventListener("change", function () {
         clearErrors();
-        send().then(function (result) {
-          if (result.status !== 201) return failed(result);
-          form.elements.answer.value = result.data.answer;
-          say(status, "<p>Tack för ditt svar!</p>");
-          show(["rating"]);
-          focusStep("rating");
-        }, function () { failed({ status: 0, data: {} }); });
+        sendHelpful();
       });
     });
     Array.prototype.forEach.call(form.elements.rating, function (radio) {
@@ -154,8 +167,7 @@
       });
     });
 
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function sendAll() {
       clearErrors();
       var errors = validate();
       if (Object.keys(errors).length) return showErrors(errors);
@@ -165,7 +177,7 @@
         submit.disabled = false;
         if (result.status !== 201) {
           say(status, "");
-          return failed(result);
+          return failed(result, sendAll);
         }
         form.remove();
         say(status, "<p class='feedback__thanks' tabindex='-1'>Tack för att du hjälper oss " +
@@ -174,8 +186,12 @@
       }, function () {
         submit.disabled = false;
         say(status, "");
-        failed({ status: 0, data: {} });
+        failed({ status: 0, data: {} }, sendAll);
       });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      sendAll();
     });
   }
 
