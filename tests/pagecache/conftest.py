@@ -1,4 +1,4 @@
-"""The page cache on, on the Redis the tests use (CACHE_REDIS_URL) or on a
+"""The page cache on, on the Redis the tests use (PAGECACHE_REDIS_URL) or on a
 private redis-server that a test may kill and start again."""
 
 import shutil
@@ -26,7 +26,7 @@ def pagecache_on():
     """The cache on, with a generation of its own: nothing an earlier test
     cached is found."""
     with override_settings(PAGECACHE_ENABLED=True):
-        client = redis.Redis.from_url(settings.CACHE_REDIS_URL)
+        client = redis.Redis.from_url(settings.PAGECACHE_REDIS_URL)
         client.delete(store.GENERATION_KEY)
         client.close()
         store.reset()
