@@ -20,6 +20,7 @@ the cache.
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -33,13 +34,13 @@ class Key:
     origin: str  # the allowed front-end origin it is for, or ""
     api: bool
 
-    @property
+    @cached_property
     def variant(self):
         """The query and origin, hashed: any length of query is one short
         name."""
         return hashlib.blake2b(f"{self.query}|{self.origin}".encode(), digest_size=16).hexdigest()
 
-    @property
+    @cached_property
     def text(self):
         return f"{self.resource}|{self.variant}"
 

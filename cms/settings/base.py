@@ -494,6 +494,6 @@ PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
 # canonical order) are kept per path and generation; the rest are rendered
 # and not kept. An API read the cache cannot answer counts against its
 # client (an IPv4 address, an IPv6 /64): beyond the limit in the window, 429.
-PAGECACHE_API_VARIANTS_PER_PATH = env_int("PAGECACHE_API_VARIANTS_PER_PATH", 100)
+PAGECACHE_API_VARIANTS_PER_PATH = env_int("PAGECACHE_API_VARIANTS_PER_PATH", 40)
 PAGECACHE_UNCACHED_READ_LIMIT = env_int("PAGECACHE_UNCACHED_READ_LIMIT", 300)
 PAGECACHE_UNCACHED_READ_WINDOW_SECONDS = env_int("PAGECACHE_UNCACHED_READ_WINDOW_SECONDS", 60)

@@ -8,6 +8,7 @@ something old is served. With the page cache on and real Redis."""
 
 import secrets
 import time
+from html.parser import HTMLParser
 
 import pytest
 import redis
@@ -256,3 +257,79 @@ def test_a_redis_full_without_eviction_stores_nothing_and_still_serves_what_it_h
         assert visit(api)["X-Page-Cache"] == "hit"
     finally:
         client.config_set("maxmemory", 0)
+
+
+# A cached page is replayed whole, to everyone: a CSP nonce in it would be
+# everyone's. So every page a visitor gets loads its scripts and styles from
+# files, with nothing inline for a nonce or a hash to allow.
+
+
+class InlineMarkup(HTMLParser):
+    """What a strict Content-Security-Policy refuses without a nonce: a
+    script with code in it, a style element, a style attribute, an event
+    handler attribute, a javascript: URL."""
+
+    # Data for a script, never run (ninja's Swagger settings).
+    DATA_TYPES = {"application/json", "application/ld+json"}
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            runs = attrs.get("type", "text/javascript") not in self.DATA_TYPES
+            self._in_script = runs and "src" not in attrs
+        if tag == "style":
+            self.found.append("<style>")
+        for name, value in attrs.items():
+            if name == "style" or name.startswith("on"):
+                self.found.append(f"<{tag} {name}=…>")
+            if name in ("href", "src", "action") and (value or "").lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"<{tag} {name}=javascript:…>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.found.append(f"<script>{data.strip()[:40]}…")
+
+
+def inline_markup(response):
+    parser = InlineMarkup()
+    parser.feed(response.content.decode())
+    return parser.found
+
+
+@pytest.mark.django_db
+def test_no_public_page_holds_inline_script_or_style(flood, demo_page):
+    from tests.feedback.conftest import answer_data
+
+    home = demo_page.get_parent()
+    with override_settings(FEEDBACK_MIN_SECONDS=0):
+        refused_answer = Client().post(
+            f"/feedback/{demo_page.pk}/", answer_data(demo_page, helpful="")
+        )
+    foreign = Client().post(
+        f"/feedback/{demo_page.pk}/", answer_data(demo_page), HTTP_ORIGIN="https://evil.example"
+    )
+    responses = {
+        "the page, its widget asking": visit(demo_page.url),
+        "the page, its widget thanking": visit(demo_page.url + "?tack=1"),
+        "the page, its widget with errors": refused_answer,
+        "the post refused": foreign,
+        "the home page": visit(home.url),
+        "a page that is not there": visit("/finns-inte/"),
+        "the API's documentation": visit("/api/v3/docs/"),
+    }
+    assert refused_answer.status_code == 400 and foreign.status_code == 403
+    assert "error-summary" in refused_answer.content.decode()
+    for name, response in responses.items():
+        assert response["Content-Type"].startswith("text/html"), name
+        assert inline_markup(response) == [], name
