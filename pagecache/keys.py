@@ -19,12 +19,10 @@ the cache.
 """
 
 import hashlib
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http.request import split_domain_port
 
 
 @dataclass(frozen=True)
@@ -33,16 +31,26 @@ class Key:
     query: str  # the query string the response is for, canonical
     origin: str  # the allowed front-end origin it is for, or ""
     api: bool
+    # The query and origin hashed (a query of any length is one short
+    # name), and the whole key; made once, on a hit's path.
+    variant: str = field(init=False)
+    text: str = field(init=False)
 
-    @cached_property
-    def variant(self):
-        """The query and origin, hashed: any length of query is one short
-        name."""
-        return hashlib.blake2b(f"{self.query}|{self.origin}".encode(), digest_size=16).hexdigest()
+    def __post_init__(self):
+        variant = hashlib.blake2b(f"{self.query}|{self.origin}".encode(), digest_size=16)
+        object.__setattr__(self, "variant", variant.hexdigest())
+        object.__setattr__(self, "text", f"{self.resource}|{self.variant}")
 
-    @cached_property
-    def text(self):
-        return f"{self.resource}|{self.variant}"
+
+def host_name(request):
+    """The host the client asked for (which `get_host` has checked against
+    ALLOWED_HOSTS), lower case, without a port or a final dot."""
+    host = request.get_host().lower()
+    if host.startswith("["):  # an IPv6 address has colons of its own
+        host = host[: host.index("]") + 1]
+    else:
+        host = host.partition(":")[0]
+    return host.removesuffix(".")
 
 
 def page_query(request, known):
@@ -82,8 +90,7 @@ def key_for(request, config):
     if path.startswith(config.excluded_prefixes):
         return None
     scheme = "https" if request.is_secure() else "http"
-    host, _ = split_domain_port(request.get_host())
-    resource = f"{scheme}://{host}{path}"
+    resource = f"{scheme}://{host_name(request)}{path}"
     if path.startswith(config.prefixes):
         origin = meta.get("HTTP_ORIGIN", "")
         if origin not in config.allowed_origins:
