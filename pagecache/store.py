@@ -119,8 +119,8 @@ class Config:
             pending_check_seconds=getattr(settings, "PAGECACHE_PENDING_CHECK_SECONDS", 1.0),
             generation_check_seconds=getattr(settings, "PAGECACHE_GENERATION_CHECK_SECONDS", 0.0),
             api_variants_per_path=getattr(settings, "PAGECACHE_API_VARIANTS_PER_PATH", 40),
-            uncached_read_limit=getattr(settings, "PAGECACHE_UNCACHED_READ_LIMIT", 300),
-            uncached_read_window=getattr(settings, "PAGECACHE_UNCACHED_READ_WINDOW_SECONDS", 60),
+            uncached_read_limit=getattr(settings, "PAGECACHE_UNCACHED_READ_LIMIT", 30),
+            uncached_read_window=getattr(settings, "PAGECACHE_UNCACHED_READ_WINDOW_SECONDS", 10),
         )
 
 

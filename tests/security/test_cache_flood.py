@@ -17,7 +17,6 @@ from django.test import Client, override_settings
 
 from intl_pages.models import InternationalPage
 from pagecache import store
-from security import ratelimit
 from tests.builders import make_contact, make_page, twin_town
 from tests.pagecache import conftest as pagecache_fixtures
 from tests.pagecache.support import cache, visit
@@ -45,26 +44,14 @@ def page_cache_keys():
         client.close()
 
 
-def clear_uncached_read_counts():
-    client = redis.Redis.from_url(settings.RATELIMIT_REDIS_URL)
-    try:
-        names = list(client.scan_iter("api-uncached:rate:*"))
-        if names:
-            client.delete(*names)
-    finally:
-        client.close()
-    ratelimit.reset()
-
-
 @pytest.fixture
 def flood(pagecache_on):
     """The cache on, the front-ends allowed, no uncached read counted yet
     and a limit no test reaches unless it sets one."""
-    clear_uncached_read_counts()
     with override_settings(CORS_ALLOWED_ORIGINS=FRONT_ENDS, PAGECACHE_UNCACHED_READ_LIMIT=100_000):
         store.reset()
         yield store.get_cache()
-    clear_uncached_read_counts()
+    pagecache_fixtures.forget_uncached_reads()
 
 
 @pytest.fixture
