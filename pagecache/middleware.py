@@ -28,7 +28,7 @@ import hashlib
 import time
 
 from django.http import HttpResponse
-from django.utils.cache import cc_delim_re, get_conditional_response
+from django.utils.cache import cc_delim_re, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from wagtail.api.v3.errors import problem_response
 
@@ -71,7 +71,7 @@ class PageCacheMiddleware:
             return self.respond(request, entry, HIT)
 
         if key.api:
-            refused = self.uncached_read_refused(request, config)
+            refused = self.uncached_read_refused(request, config, key)
             if refused is not None:
                 return refused
         keys.render_as_keyed(request, key)
@@ -85,7 +85,7 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def uncached_read_refused(request, config):
+    def uncached_read_refused(request, config, key):
         """A 429 when the client has had its share of uncached API reads in
         the window; None to go on (the limiter lets everything through when
         its Redis does not answer)."""
@@ -102,6 +102,12 @@ class PageCacheMiddleware:
             detail=f"För många anrop; försök igen om {hit.retry_after} sekunder.",
         )
         response["Retry-After"] = str(hit.retry_after)
+        # Answered before CORS is (corsheaders is inside): a front-end's
+        # script may read how long to wait.
+        patch_vary_headers(response, ("Origin",))
+        if key.origin:
+            response["Access-Control-Allow-Origin"] = key.origin
+            response["Access-Control-Expose-Headers"] = "Retry-After"
         return response
 
     @staticmethod
