@@ -38,15 +38,13 @@ when /api/v3/pages/<id>/ does not answer 200), `queries_small`,
 """
 
 import argparse
-import re
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
+from lib.load import FORWARDED, generator, load
 from lib.report import percentile, r3, say
 from lib.run import add_run_arguments, clean_up
 from lib.services import flush_redis
@@ -58,7 +56,6 @@ HEADLINE = (
     "stock_cache_page", "stock_cache_page_over_static",
 )  # fmt: skip
 STATIC_NAME = "bench/page.html"
-FORWARDED = {"X-Forwarded-Proto": "https"}
 
 
 def parse_args(argv=None):
@@ -160,64 +157,6 @@ def write_static_copy(pages, env):
 
 
 # Load
-
-
-def load(url, seconds, connections):
-    """{"rps", "p99_ms"} of `url` under `connections` concurrent clients."""
-    if shutil.which("wrk"):
-        return wrk(url, seconds, connections)
-    return python_load(url, seconds, connections)
-
-
-UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def wrk(url, seconds, connections):
-    # wrk takes whole seconds.
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-               "-H", "X-Forwarded-Proto: https", url]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if errors:
-        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
-    return {"rps": round(rps, 1), "p99_ms": r3(float(value) * UNITS[unit])}
-
-
-def _python_client(url, seconds, queue):
-    import http.client
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    latencies = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
-                           headers=FORWARDED)  # fmt: skip
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"{url}: {response.status}")
-        latencies.append((time.perf_counter() - started) * 1000)
-    queue.put(latencies)
-
-
-def python_load(url, seconds, connections):
-    import multiprocessing
-
-    queue = multiprocessing.Queue()
-    clients = [multiprocessing.Process(target=_python_client, args=(url, seconds, queue))
-               for _ in range(connections)]  # fmt: skip
-    for client in clients:
-        client.start()
-    latencies = [ms for _ in clients for ms in queue.get()]
-    for client in clients:
-        client.join()
-    return {"rps": round(len(latencies) / seconds, 1), "p99_ms": r3(percentile(latencies, 99))}
 
 
 def median_of(runs):
@@ -330,7 +269,7 @@ def run(args, env, tmp, result):
         api_cached_over_static_medians=ratio(ours.get("api_cached"), ours["static"]),
         stock_cache_page_over_static_medians=ratio(stock["stock_cache_page"], stock["static"]),
         static_stock=stock["static"],
-        load_generator="wrk" if shutil.which("wrk") else "python",
+        load_generator=generator(),
         connections=args.connections,
         seconds=args.seconds,
         rounds=args.rounds,

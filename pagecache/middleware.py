@@ -11,22 +11,30 @@ What is cached: the 200 response of a GET to a Wagtail page (marked by the
 `PAGECACHE_PREFIXES` (the API), for a request without a session cookie or
 an Authorization header, when the response sets no cookie and does not say
 `private`, `no-cache` or `no-store` (Wagtail's pages with view
-restrictions, a preview, anything under `never_cache`). A page's query
-string must hold only `PAGECACHE_PAGE_QUERY_PARAMS` (the feedback form's
-`?tack=1`); any other is rendered and not kept, so that made-up query
-strings cannot fill the cache. An API's query string is its input: the
-whole of it is in the key. 404s are never cached, so a page asked for
-before its go-live is found the moment it is live.
+restrictions, a preview, anything under `never_cache`). What the key holds,
+and what it leaves out, is keys.py's: a page's made-up query strings and
+any `Origin` are served its one entry, the API's query strings are bounded
+per path. 404s are never cached, so a page asked for before its go-live is
+found the moment it is live.
+
+An API read the cache cannot answer costs a render: it counts against its
+client (`security.clients.rate_key`) in `security.ratelimit`, and beyond
+`PAGECACHE_UNCACHED_READ_LIMIT` in the window it is a 429 with
+`Retry-After`, so that no client can make the API render for every made-up
+parameter value. A hit costs nothing and counts nothing.
 """
 
 import hashlib
 import time
 
-from django.conf import settings
 from django.http import HttpResponse
-from django.utils.cache import cc_delim_re, get_conditional_response
+from django.utils.cache import cc_delim_re, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
+from wagtail.api.v3.errors import problem_response
 
+from security import clients, ratelimit
+
+from . import keys
 from .store import Entry, get_cache
 
 # Stored as they are, but for these: a cookie is never stored; the
@@ -35,6 +43,7 @@ NOT_STORED = frozenset({"set-cookie", "etag", "last-modified", "x-page-cache"})
 UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
 HIT = "hit"
 MISS = "miss"
+RATE_SCOPE = "api-uncached"
 
 
 def etag_of(body):
@@ -50,7 +59,7 @@ class PageCacheMiddleware:
         config = cache.config
         if not config.enabled:
             return self.get_response(request)
-        key = self.key_for(request, config)
+        key = keys.key_for(request, config)
         if key is None:
             return self.get_response(request)
         generation = cache.generation()
@@ -61,48 +70,51 @@ class PageCacheMiddleware:
         if entry is not None:
             return self.respond(request, entry, HIT)
 
+        if key.api:
+            refused = self.uncached_read_refused(request, config, key)
+            if refused is not None:
+                return refused
+        keys.render_as_keyed(request, key)
         response = self.get_response(request)
-        if request.method == "GET" and self.storable(request, response, config):
+        if request.method == "GET" and self.storable(request, response, config, key):
             entry = self.entry_of(request, response)
-            cache.put(generation, key, entry)
-            # The first visitor gets what the next ones will: the same
-            # headers and validators.
-            return self.respond(request, entry, MISS)
+            if cache.put(generation, key, entry):
+                # The first visitor gets what the next ones will: the same
+                # headers and validators.
+                return self.respond(request, entry, MISS)
         return response
 
     @staticmethod
-    def key_for(request, config):
-        """The cache key of the request, or None when it is neither served
-        from the cache nor stored."""
-        if request.method not in ("GET", "HEAD"):
+    def uncached_read_refused(request, config, key):
+        """A 429 when the client has had its share of uncached API reads in
+        the window; None to go on (the limiter lets everything through when
+        its Redis does not answer)."""
+        hit = ratelimit.hit(
+            RATE_SCOPE,
+            clients.rate_key(request),
+            config.uncached_read_limit,
+            config.uncached_read_window,
+        )
+        if hit.allowed:
             return None
-        meta = request.META
-        if "HTTP_AUTHORIZATION" in meta:
-            return None
-        if "HTTP_COOKIE" in meta and settings.SESSION_COOKIE_NAME in request.COOKIES:
-            return None  # a logged-in editor, or one who has been
-        path = request.path
-        if path.startswith(config.excluded_prefixes):
-            return None
-        query = meta.get("QUERY_STRING", "")
-        if query and not path.startswith(config.prefixes):
-            names = {part.partition("=")[0] for part in query.split("&") if part}
-            if not names <= config.page_query_params:
-                return None
-        scheme = "https" if request.is_secure() else "http"
-        key = f"{scheme}://{request.get_host()}{path}?{query}"
-        for header in config.key_headers:
-            key += "|" + meta.get(header, "")
-        return key
+        response = problem_response(
+            status=429,
+            detail=f"För många anrop; försök igen om {hit.retry_after} sekunder.",
+        )
+        response["Retry-After"] = str(hit.retry_after)
+        # Answered before CORS is (corsheaders is inside): a front-end's
+        # script may read how long to wait.
+        patch_vary_headers(response, ("Origin",))
+        if key.origin:
+            response["Access-Control-Allow-Origin"] = key.origin
+            response["Access-Control-Expose-Headers"] = "Retry-After"
+        return response
 
     @staticmethod
-    def storable(request, response, config):
+    def storable(request, response, config, key):
         if response.status_code != 200 or response.streaming or response.cookies:
             return False
-        if not (
-            getattr(request, "pagecache_page", None) is not None
-            or request.path.startswith(config.prefixes)
-        ):
+        if not (getattr(request, "pagecache_page", None) is not None or key.api):
             return False
         cache_control = response.get("Cache-Control")
         if cache_control:
@@ -113,10 +125,14 @@ class PageCacheMiddleware:
                 return False
         vary = response.get("Vary")
         if vary:
-            keyed = {h.removeprefix("HTTP_").replace("_", "-").lower() for h in config.key_headers}
+            keyed = {"origin"} if key.api else set()
             names = {h.strip().lower() for h in cc_delim_re.split(vary)}
             if "*" in names or names - config.ignored_vary - keyed:
                 return False  # it varies on what the key does not hold
+        # Never one front-end's CORS answer under another's key.
+        allowed = response.get("Access-Control-Allow-Origin")
+        if allowed is not None and allowed not in (key.origin, "*"):
+            return False
         user = getattr(request, "user", None)
         if user is not None and getattr(user, "is_authenticated", False):
             return False

@@ -29,6 +29,18 @@ a second, and at once when Redis answers again after it saw it fail, and
 purges before it serves from the cache again: so a change made while Redis
 was down is served fresh in every process once Redis is back, whichever
 process made it.
+
+A Redis of its own (`PAGECACHE_REDIS_URL`), meant to run with `maxmemory`
+and an evicting policy: it holds nothing but what can be rendered again.
+Whatever it loses is a miss. Losing the generation token (evicted, flushed,
+a Redis restarted empty) is a purge: the next process to ask writes a new
+token, and every entry, in Redis or in any process's memory, is under an
+old one; a process that trusts its token for the 50 ms stops within them,
+as after any purge. A write refused for want of memory stores nothing and
+costs nothing else. An API path keeps at most `PAGECACHE_API_VARIANTS_PER_PATH`
+query strings per generation (a set of them beside the entries, checked and
+added to in the same script that stores the entry): made-up parameter
+values beyond those are rendered and not kept.
 """
 
 import json
@@ -50,7 +62,22 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
 ENTRY_PREFIX = "pagecache:entry:"
+VARIANTS_PREFIX = "pagecache:variants:"
 WARN_EVERY_SECONDS = 60
+
+# KEYS: the entry, the path's set of variants. ARGV: the entry's bytes, its
+# lifetime, the variant, how many variants the path may have. 1 if stored.
+STORE_VARIANT = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 0 then
+    if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+        return 0
+    end
+    redis.call('SADD', KEYS[2], ARGV[3])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -59,14 +86,17 @@ class Config:
     redis_url: str
     prefixes: tuple
     excluded_prefixes: tuple
-    page_query_params: frozenset
-    key_headers: tuple
+    page_query: dict  # {parameter: the values a page answers for}
+    allowed_origins: frozenset
     ignored_vary: frozenset
     timeout: int
     local_max_bytes: int
     retry_seconds: float
     pending_check_seconds: float
     generation_check_seconds: float
+    api_variants_per_path: int
+    uncached_read_limit: int
+    uncached_read_window: int
 
     @classmethod
     def from_settings(cls):
@@ -75,8 +105,11 @@ class Config:
             redis_url=getattr(settings, "PAGECACHE_REDIS_URL", None) or settings.CACHE_REDIS_URL,
             prefixes=tuple(getattr(settings, "PAGECACHE_PREFIXES", ())),
             excluded_prefixes=tuple(getattr(settings, "PAGECACHE_EXCLUDED_PREFIXES", ())),
-            page_query_params=frozenset(getattr(settings, "PAGECACHE_PAGE_QUERY_PARAMS", ())),
-            key_headers=tuple(getattr(settings, "PAGECACHE_KEY_HEADERS", ())),
+            page_query={
+                name: frozenset(values)
+                for name, values in getattr(settings, "PAGECACHE_PAGE_QUERY", {}).items()
+            },
+            allowed_origins=frozenset(getattr(settings, "CORS_ALLOWED_ORIGINS", ())),
             ignored_vary=frozenset(
                 h.lower() for h in getattr(settings, "PAGECACHE_IGNORED_VARY", ("cookie",))
             ),
@@ -85,6 +118,9 @@ class Config:
             retry_seconds=getattr(settings, "PAGECACHE_RETRY_SECONDS", 1.0),
             pending_check_seconds=getattr(settings, "PAGECACHE_PENDING_CHECK_SECONDS", 1.0),
             generation_check_seconds=getattr(settings, "PAGECACHE_GENERATION_CHECK_SECONDS", 0.0),
+            api_variants_per_path=getattr(settings, "PAGECACHE_API_VARIANTS_PER_PATH", 40),
+            uncached_read_limit=getattr(settings, "PAGECACHE_UNCACHED_READ_LIMIT", 30),
+            uncached_read_window=getattr(settings, "PAGECACHE_UNCACHED_READ_WINDOW_SECONDS", 10),
         )
 
 
@@ -167,6 +203,7 @@ class PageCache:
         self.config = config or Config.from_settings()
         self.local = LocalLayer(self.config.local_max_bytes)
         self._client = None
+        self._store_variant = None
         self._pid = None
         self._down_until = 0.0
         self._saw_failure = False
@@ -187,6 +224,8 @@ class PageCache:
                 socket_timeout=0.5,
                 health_check_interval=0,
             )
+            # By its digest (EVALSHA), loaded again if Redis lost it.
+            self._store_variant = self._client.register_script(STORE_VARIANT)
             self._pid = os.getpid()
         return self._client
 
@@ -244,10 +283,15 @@ class PageCache:
         self._generation_until = time.monotonic() + self.config.generation_check_seconds
 
     def entry_key(self, generation, key):
-        return ENTRY_PREFIX + generation.decode() + ":" + key
+        return ENTRY_PREFIX + generation.decode() + ":" + key.text
+
+    def variants_key(self, generation, key):
+        return VARIANTS_PREFIX + generation.decode() + ":" + key.resource
 
     def get(self, generation, key):
-        entry = self.local.get(key, generation)
+        """The entry stored for `key` (a keys.Key) under `generation`, or
+        None."""
+        entry = self.local.get(key.text, generation)
         if entry is not None:
             return entry
         try:
@@ -258,18 +302,34 @@ class PageCache:
         if data is None:
             return None
         entry = Entry.decode(data)
-        self.local.put(key, generation, entry)
+        self.local.put(key.text, generation, entry)
         return entry
 
     def put(self, generation, key, entry):
+        """Store `entry` for `key`; whether it was stored (an API path that
+        has its share of variants, or a Redis out of memory, stores
+        nothing)."""
+        timeout = self.config.timeout
         try:
-            self.client().set(
-                self.entry_key(generation, key), entry.encode(), ex=self.config.timeout
-            )
+            client = self.client()
+            if key.api:
+                stored = self._store_variant(
+                    keys=[self.entry_key(generation, key), self.variants_key(generation, key)],
+                    args=[entry.encode(), timeout, key.variant, self.config.api_variants_per_path],
+                    client=client,
+                )
+                if not stored:
+                    return False
+            else:
+                client.set(self.entry_key(generation, key), entry.encode(), ex=timeout)
+        except redis.OutOfMemoryError:
+            # maxmemory with a policy that does not evict: a miss, not an outage.
+            return False
         except redis.RedisError as exc:
             self._failed("set", exc)
-            return
-        self.local.put(key, generation, entry)
+            return False
+        self.local.put(key.text, generation, entry)
+        return True
 
     # Purging
 
@@ -342,7 +402,7 @@ def reset():
 
 @receiver(setting_changed)
 def _settings_changed(setting, **kwargs):
-    if setting.startswith("PAGECACHE_") or setting == "CACHE_REDIS_URL":
+    if setting.startswith("PAGECACHE_") or setting in ("CACHE_REDIS_URL", "CORS_ALLOWED_ORIGINS"):
         reset()
 
 

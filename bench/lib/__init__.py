@@ -7,6 +7,7 @@ folder, bench/, is first on sys.path):
     services  the benchmark's own PostgreSQL database and Redis databases,
               and the environment its processes run in
     run       a run's own services set up, and cleaned up after
+    load      load on one URL (wrk, or Python processes): its rate and p99
     stack     the stack of cms/stack.py (web, workers, beat) in processes of
               its own, logs in a folder; `manage.py` commands; HTTP requests
     smtp      a real SMTP server (aiosmtpd) in a thread, keeping what it

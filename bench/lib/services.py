@@ -55,9 +55,12 @@ def queue_length(url, queue="celery"):
         client.close()
 
 
-# Set by the caller's shell, but not for a benchmark: its own broker and
-# cache, no mail, no purges.
-NOT_INHERITED = ("CELERY_BROKER_URL", "CACHE_BACKEND", "EMAIL_HOST", "WAGTAILFRONTENDCACHE_URLS")
+# Set by the caller's shell, but not for a benchmark: its own broker, cache,
+# page cache and rate limits, no mail, no purges.
+NOT_INHERITED = (
+    "CELERY_BROKER_URL", "CACHE_BACKEND", "PAGECACHE_REDIS_URL", "RATELIMIT_REDIS_URL",
+    "EMAIL_HOST", "WAGTAILFRONTENDCACHE_URLS",
+)  # fmt: skip
 
 
 def bench_environment(settings_module, database_url, redis_url, tmp):

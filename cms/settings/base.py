@@ -452,11 +452,16 @@ FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 90)
 
 
 # Page cache (pagecache/): published pages and anonymous API responses kept
-# whole in Redis (the cache's Redis, CACHE_REDIS_URL), with a layer in each
+# whole in a Redis of their own (PAGECACHE_REDIS_URL, run with maxmemory and
+# an evicting policy; on a laptop the cache's Redis), with a layer in each
 # web process's memory, purged on every change visitors see. Off where the
 # cache is not Redis (`make run` without Redis). Every process of a site
 # must run with the same value: the one that commits a change purges.
 PAGECACHE_ENABLED = env_bool("PAGECACHE_ENABLED", env_str("CACHE_BACKEND", "redis") == "redis")
+# Only the page cache lives there: the rate limits, the sweep's marks,
+# preview state and de-duplication keys stay in the cache's Redis, which
+# evicts nothing.
+PAGECACHE_REDIS_URL = env_str("PAGECACHE_REDIS_URL", CACHE_REDIS_URL)
 # Besides Wagtail's pages, the 200s of anonymous GETs under these.
 PAGECACHE_PREFIXES = ["/api/v3/"]
 # Never looked up nor stored (the admin, uploads, feedback posts and tokens,
@@ -472,13 +477,13 @@ PAGECACHE_EXCLUDED_PREFIXES = [
     STATIC_URL,
     MEDIA_URL,
 ]
-# A page's query string may hold only these (the feedback form's thanks);
-# a page asked for with any other is rendered and not kept.
-PAGECACHE_PAGE_QUERY_PARAMS = ["tack"]
-# Request headers in the key: CORS answers each front-end's Origin apart.
-PAGECACHE_KEY_HEADERS = ["HTTP_ORIGIN"]
+# The query a page answers differently for, by parameter: the values it
+# knows. Any other query, or value, is served the clean page's entry (the
+# feedback form's thanks is `?tack=1`; the widget thanks for nothing else).
+PAGECACHE_PAGE_QUERY = {"tack": ["1"]}
 # Vary names the cache may leave out of the key: a request with a session
-# cookie is never cached, and the site has one language.
+# cookie is never cached, and the site has one language. (Origin is in the
+# key on the API's paths, per front-end: CORS_ALLOWED_ORIGINS.)
 PAGECACHE_IGNORED_VARY = ["Cookie", "Accept-Language"]
 # Redis lets an entry go after this long (purges make it unreachable long
 # before); the local layer holds at most this much per process.
@@ -491,13 +496,13 @@ PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
 # trip is most of what a hit costs): a purge reaches every process within it.
 PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
-
-
-# The compose stack (docker-compose.yml, docs/notes/compose.md) passes these
-# names, agreed for issue 14. The page cache's own Redis, bounded and
-# evicting, apart from the one that carries the broker, the rate limits and
-# the marks (pagecache/store.py reads it); by default the cache's.
-PAGECACHE_REDIS_URL = env_str("PAGECACHE_REDIS_URL", CACHE_REDIS_URL)
+# The API's query string is its input: at most this many of them (in
+# canonical order) are kept per path and generation; the rest are rendered
+# and not kept. An API read the cache cannot answer counts against its
+# client (an IPv4 address, an IPv6 /64): beyond the limit in the window, 429.
+PAGECACHE_API_VARIANTS_PER_PATH = env_int("PAGECACHE_API_VARIANTS_PER_PATH", 40)
+PAGECACHE_UNCACHED_READ_LIMIT = env_int("PAGECACHE_UNCACHED_READ_LIMIT", 30)
+PAGECACHE_UNCACHED_READ_WINDOW_SECONDS = env_int("PAGECACHE_UNCACHED_READ_WINDOW_SECONDS", 10)
 
 
 # API tokens (headless/tokens.py, headless/scopes.py): Wagtail's tokens with

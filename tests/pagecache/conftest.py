@@ -1,4 +1,4 @@
-"""The page cache on, on the Redis the tests use (CACHE_REDIS_URL) or on a
+"""The page cache on, on the Redis the tests use (PAGECACHE_REDIS_URL) or on a
 private redis-server that a test may kill and start again."""
 
 import shutil
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from pagecache import store
+from security import ratelimit
 
 
 def free_port():
@@ -21,14 +22,28 @@ def free_port():
         return s.getsockname()[1]
 
 
+def forget_uncached_reads():
+    """No API read the cache could not answer counts yet (the limit per
+    client, pagecache/middleware.py): an earlier test's do not."""
+    client = redis.Redis.from_url(settings.RATELIMIT_REDIS_URL)
+    try:
+        names = list(client.scan_iter("api-uncached:rate:*"))
+        if names:
+            client.delete(*names)
+    finally:
+        client.close()
+    ratelimit.reset()
+
+
 @pytest.fixture
 def pagecache_on():
     """The cache on, with a generation of its own: nothing an earlier test
     cached is found."""
     with override_settings(PAGECACHE_ENABLED=True):
-        client = redis.Redis.from_url(settings.CACHE_REDIS_URL)
+        client = redis.Redis.from_url(settings.PAGECACHE_REDIS_URL)
         client.delete(store.GENERATION_KEY)
         client.close()
+        forget_uncached_reads()
         store.reset()
         yield store.get_cache()
     store.reset()
@@ -88,6 +103,7 @@ def private_redis(tmp_path):
     server.start()
     try:
         with override_settings(PAGECACHE_ENABLED=True, PAGECACHE_REDIS_URL=server.url):
+            forget_uncached_reads()
             store.reset()
             yield server
     finally:

@@ -66,20 +66,56 @@ def test_a_response_that_says_private_or_no_store_is_not_kept(pagecache_on, rf, 
     assert len(calls) == 2
 
 
-def test_a_response_that_varies_on_origin_is_kept_per_origin(pagecache_on, rf):
-    def cors(request):
+FRONT_ENDS = ["https://a.example", "https://b.example"]
+
+
+def cors(request):
+    """As corsheaders answers: any spelling of an allowed origin's scheme
+    and host is echoed, a path after it included."""
+    response = ok(request)
+    response["Vary"] = "Origin, Cookie"
+    origin = request.headers.get("Origin", "")
+    if any(origin.startswith(front_end) for front_end in FRONT_ENDS):
+        response["Access-Control-Allow-Origin"] = origin
+    return response
+
+
+def test_each_front_end_origin_is_kept_apart_and_every_other_origin_shares_one(
+    pagecache_on, rf, settings
+):
+    settings.CORS_ALLOWED_ORIGINS = FRONT_ENDS
+    cache, calls = middleware(cors)
+    for origin in FRONT_ENDS:
+        assert cache(rf.get(API, HTTP_ORIGIN=origin))["X-Page-Cache"] == "miss"
+    for origin in FRONT_ENDS:
+        hit = cache(rf.get(API, HTTP_ORIGIN=origin))
+        assert hit["X-Page-Cache"] == "hit"
+        assert hit["Access-Control-Allow-Origin"] == origin
+    # A spelling no browser sends is answered as no origin is, and kept as
+    # that one answer for every other origin and none.
+    odd = cache(rf.get(API, HTTP_ORIGIN="https://a.example/x"))
+    assert odd["X-Page-Cache"] == "miss"
+    assert "Access-Control-Allow-Origin" not in odd
+    for origin in ("https://c.example", "https://a.example/y", None):
+        headers = {"HTTP_ORIGIN": origin} if origin else {}
+        other = cache(rf.get(API, **headers))
+        assert other["X-Page-Cache"] == "hit"
+        assert "Access-Control-Allow-Origin" not in other
+    assert len(calls) == 3
+
+
+def test_a_cors_answer_for_another_origin_than_the_key_is_not_kept(pagecache_on, rf, settings):
+    settings.CORS_ALLOWED_ORIGINS = FRONT_ENDS
+
+    def echoes_anything(request):
         response = ok(request)
-        response["Vary"] = "Origin, Cookie"
-        response["Access-Control-Allow-Origin"] = request.headers.get("Origin", "")
+        response["Access-Control-Allow-Origin"] = "https://a.example"
         return response
 
-    cache, _ = middleware(cors)
-    cache(rf.get(API, HTTP_ORIGIN="https://a.example"))
-    hit = cache(rf.get(API, HTTP_ORIGIN="https://a.example"))
-    assert hit["X-Page-Cache"] == "hit"
-    other = cache(rf.get(API, HTTP_ORIGIN="https://b.example"))
-    assert other["X-Page-Cache"] == "miss"
-    assert other["Access-Control-Allow-Origin"] == "https://b.example"
+    cache, calls = middleware(echoes_anything)
+    cache(rf.get(API))
+    assert "X-Page-Cache" not in cache(rf.get(API))
+    assert len(calls) == 2
 
 
 def test_a_response_that_varies_on_what_the_key_lacks_is_not_kept(pagecache_on, rf):
@@ -138,7 +174,9 @@ def test_a_purge_by_another_process_is_seen_within_the_check_interval(pagecache_
         cache(rf.get(API))
         assert cache(rf.get(API))["X-Page-Cache"] == "hit"
         # Another process purges: a new token in Redis.
-        redis.Redis.from_url(settings.CACHE_REDIS_URL).set(store.GENERATION_KEY, store.new_token())
+        redis.Redis.from_url(settings.PAGECACHE_REDIS_URL).set(
+            store.GENERATION_KEY, store.new_token()
+        )
         time.sleep(0.25)
         assert cache(rf.get(API))["X-Page-Cache"] == "miss"
 

@@ -78,7 +78,7 @@ def test_a_change_by_another_process_while_redis_was_down_is_fresh_in_one_that_s
         f"page = InternationalPage.objects.get(pk={page.pk})\n"
         "page.title = 'Vänorter från ett skript'\n"
         "page.save_revision().publish()\n",
-        CACHE_REDIS_URL=private_redis.url,
+        PAGECACHE_REDIS_URL=private_redis.url,
     )
     assert PendingPurge.objects.exists()
     private_redis.start()
