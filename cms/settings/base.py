@@ -535,7 +535,8 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 # editor's address on every admin page.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Powerful browser features no page of the site uses, denied to every page
-# and to anything framed in it.
+# and to anything framed in it; and the browser's ad-interest tracking
+# (browsing-topics, and interest-cohort for the browsers that had FLoC).
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
@@ -545,6 +546,7 @@ PERMISSIONS_POLICY = {
         "display-capture",
         "geolocation",
         "gyroscope",
+        "interest-cohort",
         "magnetometer",
         "microphone",
         "midi",

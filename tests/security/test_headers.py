@@ -49,6 +49,7 @@ DENIED = [
     "payment",
     "usb",
     "browsing-topics",
+    "interest-cohort",
     "display-capture",
     "serial",
 ]
@@ -366,3 +367,26 @@ def test_visitors_get_no_session_and_pages_stay_cacheable(site, pagecache_on):  
     assert not first.cookies
     assert first["X-Page-Cache"] == "miss"
     assert Client().get(PAGE)["X-Page-Cache"] == "hit"
+
+
+def test_a_views_own_policy_from_django_csp_is_honoured(rf):
+    """The prebuilt headers are for responses without a view's say; a view
+    that uses django-csp's decorators gets what they say."""
+    from csp.decorators import csp_exempt, csp_update
+    from django.http import HttpResponse
+
+    from security.headers import SecurityHeadersMiddleware
+
+    @csp_update({"img-src": ["'self'", "data:"]})
+    def with_images(request):
+        return HttpResponse("ok")
+
+    @csp_exempt()
+    def exempt(request):
+        return HttpResponse("ok")
+
+    updated = SecurityHeadersMiddleware(with_images)(rf.get("/"))
+    assert policy_of(updated) == {**PUBLIC, "img-src": ["'self'", "data:"]}
+    assert CSP not in SecurityHeadersMiddleware(exempt)(rf.get("/"))
+    plain = SecurityHeadersMiddleware(lambda request: HttpResponse("ok"))(rf.get("/"))
+    assert policy_of(plain) == PUBLIC
