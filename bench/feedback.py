@@ -285,6 +285,7 @@ def targets(bench, pages):
     the widget's script fetches it; it is shared, as a cached page's is."""
     import json
 
+    from django.conf import settings
     from django.urls import reverse
 
     port = bench.args.web_port
@@ -296,7 +297,8 @@ def targets(bench, pages):
     return {
         "ours": Target("ours", port, reverse("feedback:post", args=[page_id]),
                        json.loads(body)["token"], issued=time.time()),
-        "stock": Target("stock", port, pages["stock"].url, yes_no=("Ja", "Nej")),
+        "stock": Target("stock", port, pages["stock"].url, yes_no=("Ja", "Nej"),
+                        csrf_cookie_name=settings.CSRF_COOKIE_NAME),
     }  # fmt: skip
 
 
@@ -426,6 +428,9 @@ class Target:
     issued: float = 0.0  # ours: when the token was made (time.time())
     # What Ja and Nej post: stock's radio buttons post their labels.
     yes_no: tuple = ("yes", "no")
+    # Stock: the CSRF cookie's name in the settings measured (production's
+    # is "__Host-csrftoken").
+    csrf_cookie_name: str = "csrftoken"
 
 
 @dataclass
@@ -510,7 +515,7 @@ def visitor(target, start_at, seconds):
     extra = {}
     if target.kind == "stock":
         csrf_cookie, csrf_token = stock_form_csrf(target)
-        headers["Cookie"] = f"csrftoken={csrf_cookie}"
+        headers["Cookie"] = f"{target.csrf_cookie_name}={csrf_cookie}"
         extra["csrfmiddlewaretoken"] = csrf_token
     else:
         extra.update(token=target.token, answer="", website="")
@@ -553,7 +558,7 @@ def answer_fields(n, yes_no):
 
 
 def stock_form_csrf(target):
-    """(the csrftoken cookie, the form's csrfmiddlewaretoken) of the stock
+    """(the CSRF cookie, the form's csrfmiddlewaretoken) of the stock
     form page, as a visitor's browser gets them."""
     status, response_headers, body = http_request(target.port, "GET", target.path)
     assert status == 200, f"stock form page: {status}"
@@ -561,8 +566,9 @@ def stock_form_csrf(target):
     for value in response_headers.get_all("Set-Cookie") or []:
         cookie.load(value)
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    assert "csrftoken" in cookie and token, "no CSRF cookie or token on the stock form page"
-    return cookie["csrftoken"].value, token.group(1).decode()
+    name = target.csrf_cookie_name
+    assert name in cookie and token, "no CSRF cookie or token on the stock form page"
+    return cookie[name].value, token.group(1).decode()
 
 
 def http_request(port, method, path, body=None, headers=None):

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache and the API's problem responses, so that every
+    # response, a cache hit too, gets its policy headers once.
+    "security.headers.SecurityHeadersMiddleware",
     # Outermost: any error on the API's paths, whoever made it, as JSON.
     "headless.middleware.ProblemResponsesMiddleware",
     # Early: a cached page is served before the rest (pagecache/middleware.py).
@@ -70,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "security.sessions.SessionLifetimeMiddleware",
     "headless.middleware.PublicReadsMiddleware",
     # After the public reads dropped their tokens: the scope and expiry of
     # the ones left (headless/tokens.py).
@@ -590,3 +594,77 @@ EMAIL_ALLOW_PLAINTEXT = True
 # that asks the client to come back after this many seconds (Retry-After);
 # the widget keeps what the visitor wrote meanwhile.
 DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+# Response headers (security/headers.py). Public pages, the API and its docs
+# run no inline code and load nothing from elsewhere; cached pages are
+# replayed whole, so the policy has no nonce. The feedback widget posts to
+# the site itself (form-action); front-ends that post feedback from their own
+# pages do so under their own policy. frame-ancestors is 'self' only where a
+# view lets the site frame it (Wagtail's preview).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The strictest policy Wagtail 8.0's admin works under, found by the browser
+# (tests/e2e/test_csp.py; docs/notes/headers.md says what needs each).
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        # Inline scripts: the date and time pickers (the schedule's go-live
+        # and expiry), InlinePanel, the choosers, and the scripts that come
+        # with the HTML of modals. A nonce would not reach them: widgets are
+        # rendered without the request.
+        "script-src": ["'self'", "'unsafe-inline'"],
+        # No inline event handlers, but the one jquery.Jcrop (the image
+        # editor's focal point) writes to test for event support: "return;".
+        "script-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-i+qr4lq34KgNHiW62lWi9aInEBwiEOrfCzaNPCvkqD8='",
+        ],
+        # Draftail (rich text) writes <style> elements; with those allowed,
+        # refusing style attributes (jQuery UI, tag-it) would protect nothing.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        # The image uploader's previews.
+        "img-src": ["'self'", "blob:"],
+        # The dashboard tells administrators of a new Wagtail release.
+        "connect-src": ["'self'", "https://releases.wagtail.org"],
+    },
+}
+# Avatars from the site only: Gravatar would be sent a hash of every
+# editor's address on every admin page.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Powerful browser features no page of the site uses, denied to every page
+# and to anything framed in it; and the browser's ad-interest tracking
+# (browsing-topics, and interest-cohort for the browsers that had FLoC).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# An editor's session (security/sessions.py): it ends after this long
+# without a request of theirs (Wagtail's background pings do not count), and
+# this long after they signed in, whatever they do.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_MAX_SECONDS = env_int("SESSION_MAX_SECONDS", 10 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS

@@ -27,6 +27,18 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# __Host-: the browser takes these cookies only over HTTPS, for the whole
+# site (Path=/) and from this host alone (no Domain), so no subdomain or
+# plain-HTTP page can set or overwrite them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_PATH = "/"
+CSRF_COOKIE_PATH = "/"
+# Wagtail's messages ("Sidan har publicerats") in the session, not in a
+# cookie of their own without the prefix.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 X_FRAME_OPTIONS = "DENY"
 
 # gunicorn serves the collected static files itself, compressed and cached.

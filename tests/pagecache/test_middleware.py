@@ -2,6 +2,7 @@
 making (an API path, where any anonymous 200 may be kept)."""
 
 import pytest
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -153,8 +154,8 @@ def test_a_session_cookie_or_a_token_bypasses_the_cache(pagecache_on, rf):
     cache, calls = middleware(ok)
     cache(rf.get(API))
     request = rf.get(API)
-    request.COOKIES["sessionid"] = "x"
-    request.META["HTTP_COOKIE"] = "sessionid=x"
+    request.COOKIES[settings.SESSION_COOKIE_NAME] = "x"
+    request.META["HTTP_COOKIE"] = f"{settings.SESSION_COOKIE_NAME}=x"
     assert "X-Page-Cache" not in cache(request)
     assert "X-Page-Cache" not in cache(rf.get(API, HTTP_AUTHORIZATION="Bearer t"))
     assert len(calls) == 3
