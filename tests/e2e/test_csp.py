@@ -129,7 +129,7 @@ def test_the_page_and_every_state_of_the_widget_with_its_script(demo_site, watch
     widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(COMMENT)
     browser_page.assert_clean("the comment")
     widget.get_by_label("Får vi kontakta dig (frivilligt)?").fill("inte en adress")
-    widget.get_by_role("button", name="Skicka").click()
+    widget.get_by_role("button", name="Skicka", exact=True).click()
     widget.locator("[role=alert] .error-summary").wait_for()
     browser_page.assert_clean("an invalid address: the error summary")
 
@@ -137,12 +137,12 @@ def test_the_page_and_every_state_of_the_widget_with_its_script(demo_site, watch
     # error state.
     page.route("**/feedback/*/", lambda route: route.fulfill(status=503, body="{}"))
     widget.get_by_label("Får vi kontakta dig (frivilligt)?").fill("besokare@example.se")
-    widget.get_by_role("button", name="Skicka").click()
+    widget.get_by_role("button", name="Skicka", exact=True).click()
     page.locator("[data-feedback-alert]:not(:empty)").wait_for()
     browser_page.assert_clean("the server refused: the error state")
     page.unroute("**/feedback/*/")
 
-    widget.get_by_role("button", name="Skicka").click()
+    widget.get_by_role("button", name="Skicka", exact=True).click()
     page.locator("[data-feedback-status]", has_text="Tack för att du").wait_for()
     browser_page.assert_clean("the thanks")
     assert Feedback.objects.get().contact_email == "besokare@example.se"
@@ -162,12 +162,12 @@ def test_every_state_of_the_widget_without_its_script(demo_site, watch, quick):
     widget.get_by_label("Nej").check()
     widget.get_by_label("Kan du utveckla ditt svar lite mer?").fill(COMMENT)
     widget.get_by_label("Får vi kontakta dig (frivilligt)?").fill("inte en adress")
-    widget.get_by_role("button", name="Skicka").click()
+    widget.get_by_role("button", name="Skicka", exact=True).click()
     page.locator("#feedback [role=alert] .error-summary").wait_for()
     browser_page.assert_clean("the form with its errors, from the server")
 
     page.locator("#feedback").get_by_label("Får vi kontakta dig (frivilligt)?").fill("")
-    page.locator("#feedback").get_by_role("button", name="Skicka").click()
+    page.locator("#feedback").get_by_role("button", name="Skicka", exact=True).click()
     page.wait_for_url("**?tack=1#feedback")
     browser_page.assert_clean("the thanks, from the server")
     assert Feedback.objects.get().comment_as_received == COMMENT

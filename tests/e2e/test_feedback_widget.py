@@ -21,7 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COMMENT = "Kartan saknas. Ring 070-123 45 67."
 AWAY_COMMENT = "Kartan saknas.\nRing mig gärna."
-STATUS = "document.querySelector('[data-feedback-status]').textContent"
 
 
 @pytest.fixture
@@ -192,7 +191,7 @@ def test_with_the_database_away_the_widget_keeps_the_answer(demo_site, open_page
 
     away["now"] = False
     again.click()
-    page.wait_for_function(f"{STATUS}.includes('Tack för ditt svar!')")
+    wait_for_status(page, "Tack för ditt svar!")
     assert Feedback.objects.get().helpful is True
     assert alert.inner_text() == ""
 
@@ -213,7 +212,7 @@ def test_with_the_database_away_the_widget_keeps_the_answer(demo_site, open_page
 
     away["now"] = False
     again.click()
-    page.wait_for_function(f"{STATUS}.includes('Tack för att du')")
+    wait_for_status(page, "Tack för att du")
     answer = Feedback.objects.get()
     assert (answer.rating, answer.contact_email) == (4, "besokare@example.se")
     assert answer.comment_as_received.replace("\r\n", "\n") == AWAY_COMMENT  # as a form sends it

@@ -6,12 +6,12 @@ is stored; the widget's form post refuses junk the same way."""
 import json
 
 import pytest
-from wagtail.models import APIToken, Page, Revision
+from wagtail.models import Page, Revision
 
 from feedback.models import Feedback
 from headless import bodies
 from intl_pages.models import Contact
-from tests.builders import make_contact, make_page
+from tests.builders import make_api_token, make_contact, make_page
 from tests.feedback.conftest import aged_token, limiter_redis  # noqa: F401
 from tests.intl_pages.admin_forms import make_user
 
@@ -42,7 +42,7 @@ def content(db):
     page = make_page(title="Vänorter")
     contact = make_contact()
     admin = make_user("admin", superuser=True)
-    token = APIToken.create_token(user=admin, name="t")[1]
+    token = make_api_token(admin)
     return {"page": page, "contact": contact, "token": token}
 
 
