@@ -612,7 +612,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # The strictest policy Wagtail 8.0's admin works under, found by the browser
-# (tests/e2e/test_csp.py; docs/notes/headers.md says what needs each).
+# (tests/e2e/test_csp.py; docs/operator.md says what needs each).
 ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         **CONTENT_SECURITY_POLICY["DIRECTIVES"],
