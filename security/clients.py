@@ -95,7 +95,12 @@ def rate_key(request_or_ip):
     return str(ip)
 
 
+def within_internal(ip):
+    """Whether the address is inside the operator's own networks
+    (`INTERNAL_NETWORKS`: loopback unless set)."""
+    return _within(ip, internal_networks())
+
+
 def is_internal(request):
-    """Whether the client (by the rule above) is inside the operator's own
-    networks (`INTERNAL_NETWORKS`: loopback unless set)."""
-    return _within(client_ip(request), internal_networks())
+    """Whether the client (by the rule above) is one of the operator's own."""
+    return within_internal(client_ip(request))

@@ -63,6 +63,9 @@ MIDDLEWARE = [
     # Outside the page cache and the API's problem responses, so that every
     # response, a cache hit too, gets its policy headers once.
     "security.headers.SecurityHeadersMiddleware",
+    # Before anything that costs: one client's flood is refused here, from
+    # this process's memory (security/flood.py).
+    "security.flood.ClientRateMiddleware",
     # Outermost: any error on the API's paths, whoever made it, as JSON.
     "headless.middleware.ProblemResponsesMiddleware",
     # Early: a cached page is served before the rest (pagecache/middleware.py).
@@ -415,6 +418,13 @@ INTERNAL_NETWORKS = env_list("INTERNAL_NETWORKS", ["127.0.0.0/8", "::1/128"])
 # Where the rate limits count (security/ratelimit.py): a Redis that evicts
 # nothing, never the page cache's.
 RATELIMIT_REDIS_URL = env_str("RATELIMIT_REDIS_URL", CACHE_REDIS_URL)
+# The cheap floor under every limit (security/flood.py): requests per second
+# one client (an IPv4 address, an IPv6 /64) may make of one web process, and
+# the burst it may start with; 0 switches it off. Internal clients are never
+# counted. The buckets of this many clients are kept per process.
+CLIENT_RATE_PER_SECOND = env_int("CLIENT_RATE_PER_SECOND", 20)
+CLIENT_RATE_BURST = env_int("CLIENT_RATE_BURST", 200)
+CLIENT_RATE_MAX_CLIENTS = 50_000
 
 
 # Visitor feedback (the feedback app). A form sent sooner than this after
