@@ -41,4 +41,4 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "cms.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "cms.wsgi:application", "--bind", "0.0.0.0:8000", "--forwarder-headers", ""]

@@ -66,14 +66,20 @@ def runserver(python, host, port, manage="manage.py"):
     return [python, str(manage), "runserver", f"{host}:{port}", "--noreload"]
 
 
-def gunicorn(python, bind, workers, forwarded_allow_ips=None):
+def gunicorn(python, bind, workers, forwarded_allow_ips=None, application=WSGI_APPLICATION):
     """gunicorn serving the project. `forwarded_allow_ips`: the proxies whose
     X-Forwarded-Proto it believes (its own default: loopback), in production
-    the TLS proxy's address, as TRUSTED_PROXIES says to Django."""
-    argv = [python, "-m", "gunicorn", WSGI_APPLICATION, "--bind", bind, "--workers", str(workers)]
+    the TLS proxy's address, as TRUSTED_PROXIES says to Django.
+
+    `--forwarder-headers ""`: gunicorn's default lets those proxies set
+    SCRIPT_NAME and PATH_INFO from request headers, and Caddy passes a
+    client's headers on, so a visitor could split the path Django sees
+    (request.path against request.path_info) and slip past every rule
+    written on paths. The site is served at its root: nothing may set them."""
+    argv = [python, "-m", "gunicorn", application, "--bind", bind, "--workers", str(workers)]
     if forwarded_allow_ips is not None:
         argv += ["--forwarded-allow-ips", forwarded_allow_ips]
-    return argv
+    return [*argv, "--forwarder-headers", ""]
 
 
 def stack_commands(python, *, web, beat_schedule, concurrency=None, hostname_prefix=""):

@@ -80,6 +80,13 @@ def _document_parameter(operation_id, parameter):
             "(`title`, `first_published_at`, `show_in_menus`); `random` ensam och utan "
             "`offset`."
         )
+    if name == "version":
+        # Reads are public (middleware.py drops their tokens), so Wagtail's
+        # `draft` has no one to show a draft to.
+        parameter["description"] = (
+            "Alltid den publicerade versionen: `draft` besvaras som `live`. Utkast läses "
+            "med `/api/v3/pages/{page_id}/revisions/` och en token med behörigheten `drafts`."
+        )
     if name in NOT_TOGETHER and operation_id == "pages_list":
         parameter["description"] = NOT_TOGETHER[name]
     for branch in string_branches(schema):

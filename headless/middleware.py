@@ -14,7 +14,8 @@
   it is read.
 - Every error on the API's paths is a problem detail in JSON, whoever made
   it: Django's own 400 (a bad Host), 403 or 404 pages, and the site's 500
-  page, are HTML (`ProblemResponsesMiddleware`, outermost).
+  page, are HTML (`ProblemResponsesMiddleware`, outside all but the
+  headers and the per-client limit).
 """
 
 from http import HTTPStatus
@@ -65,10 +66,10 @@ class PublicReadsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith(API_PREFIX):
+        if not request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
         request.user = AnonymousUser()
-        if _content_length(request) > max_body_bytes(request.path):
+        if _content_length(request) > max_body_bytes(request.path_info):
             return problem_response(status=413, detail=errors.TOO_LARGE)
         if request.method not in SAFE_METHODS:
             refusal = _body_refusal(request)
@@ -76,7 +77,10 @@ class PublicReadsMiddleware:
                 return refusal
         # Not public: the reads a scope is needed for (a schedule, a page's
         # revisions) keep their token; tokens.py checks it.
-        if request.method in SAFE_METHODS and required_scope(request.method, request.path) is None:
+        if (
+            request.method in SAFE_METHODS
+            and required_scope(request.method, request.path_info) is None
+        ):
             request.META.pop("HTTP_AUTHORIZATION", None)
         if request.method in SAFE_METHODS:
             # Token reads too: the document declares their parameters alike.
@@ -99,6 +103,9 @@ DETAILS = {
 }
 
 
+KEPT = {"retry-after", "allow", "vary", "www-authenticate", "cache-control"}
+
+
 def _is_json(response):
     return "json" in response.get("Content-Type", "")
 
@@ -110,7 +117,7 @@ class ProblemResponsesMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if (
-            request.path.startswith(API_PREFIX)
+            request.path_info.startswith(API_PREFIX)
             and response.status_code >= 400
             and not _is_json(response)
         ):
@@ -119,8 +126,11 @@ class ProblemResponsesMiddleware:
                 status=status,
                 detail=DETAILS.get(status, HTTPStatus(status).phrase),
             )
-            for header in ("Retry-After", "Allow"):
-                if header in response:
-                    problem[header] = response[header]
+            # What the refusal's own response said to the client and to
+            # caches: a front-end on another origin must still read the
+            # problem (CORS), and a cache must still know what it varies on.
+            for header, value in response.items():
+                if header.lower().startswith("access-control-") or header.lower() in KEPT:
+                    problem[header] = value
             return problem
         return response

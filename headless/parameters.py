@@ -86,7 +86,7 @@ def _operation(path):
 def unknown_parameters(request):
     """The parameters of a GET to one of the document's reads that it does not
     declare (and would ignore), sorted; empty for any other request."""
-    operation_id, parameters = _operation(request.path)
+    operation_id, parameters = _operation(request.path_info)
     if operation_id is None:
         return []
     known = set(parameters)
@@ -136,7 +136,7 @@ def refusal(request):
     unknown = unknown_parameters(request)
     if unknown:
         return f"Okänd parameter: {', '.join(unknown)}."
-    _, parameters = _operation(request.path)
+    _, parameters = _operation(request.path_info)
     for name, schema in parameters.items():
         for value in request.GET.getlist(name):
             reason = _value_refusal(name, schema, value)

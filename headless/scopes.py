@@ -25,7 +25,9 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # public read and drops its token (middleware.py).
 RULES = [
     (ANY_METHOD, re.compile(r"^/api/v3/(schedule|releases)/"), SCHEDULE),
-    (READS, re.compile(r"^/api/v3/pages/\d+/revisions/"), DRAFTS),
+    # Any id, not only digits: a router that takes "+1" or "1_0" as a page
+    # id (int() does) must not turn a draft read into a public one.
+    (READS, re.compile(r"^/api/v3/pages/[^/]+/revisions/"), DRAFTS),
     # Wagtail's writes and actions: create, update, delete, publish,
     # unpublish, move, copy, revert, aliases, translations.
     (WRITES, re.compile(r"^/api/v3/pages/"), PAGES),

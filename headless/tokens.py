@@ -86,11 +86,11 @@ class TokenScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             secret = bearer_secret(request)
             token = find_token(secret) if secret else None
             if token is not None:
-                refused = refusal(token, required_scope(request.method, request.path))
+                refused = refusal(token, required_scope(request.method, request.path_info))
                 if refused is not None:
                     return refused
         return self.get_response(request)

@@ -86,12 +86,14 @@ def key_for(request, config):
         return None
     if "HTTP_COOKIE" in meta and settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None  # a logged-in editor, or one who has been
-    path = request.path
-    if path.startswith(config.excluded_prefixes):
+    # Which part of the site: by the path the URLconf resolves (path_info),
+    # never by a prefix a forwarded SCRIPT_NAME could add.
+    route = request.path_info
+    if route.startswith(config.excluded_prefixes):
         return None
     scheme = "https" if request.is_secure() else "http"
-    resource = f"{scheme}://{host_name(request)}{path}"
-    if path.startswith(config.prefixes):
+    resource = f"{scheme}://{host_name(request)}{request.path}"
+    if route.startswith(config.prefixes):
         origin = meta.get("HTTP_ORIGIN", "")
         if origin not in config.allowed_origins:
             origin = ""

@@ -74,7 +74,7 @@ class Buckets:
 
 
 def too_many(request, wait):
-    if request.path.startswith(API_PREFIX):
+    if request.path_info.startswith(API_PREFIX):
         body = {"type": "about:blank", "title": "Too Many Requests", "status": 429}
         body["detail"] = TOO_MANY
         response = HttpResponse(

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     # Before anything that costs: one client's flood is refused here, from
     # this process's memory (security/flood.py).
     "security.flood.ClientRateMiddleware",
-    # Outermost: any error on the API's paths, whoever made it, as JSON.
+    # Any error on the API's paths, whoever made it below, as JSON.
     "headless.middleware.ProblemResponsesMiddleware",
     # Early: a cached page is served before the rest (pagecache/middleware.py).
     "pagecache.middleware.PageCacheMiddleware",

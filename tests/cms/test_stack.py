@@ -21,7 +21,7 @@ def test_the_four_processes():
     assert list(found) == ["web", "worker", "background", "beat"]
     assert found["web"] == [
         sys.executable, "-m", "gunicorn", "cms.wsgi:application",
-        "--bind", "127.0.0.1:8000", "--workers", "2",
+        "--bind", "127.0.0.1:8000", "--workers", "2", "--forwarder-headers", "",
     ]  # fmt: skip
     assert found["beat"][:4] == [sys.executable, "-m", "celery", "-A"]
     assert option(found["beat"], "--schedule") == "beat-file"

@@ -171,6 +171,10 @@ def test_a_draft_change_is_never_served(client, content):
         "UTKAST"
         not in editor.get(f"/api/v3/pages/{page.pk}/", {"version": "draft"}).content.decode()
     )
+    # ... and the document says so, where a front-end reads `version`.
+    operation = client.get(DOCUMENT).json()["paths"]["/api/v3/pages/{page_id}/"]["get"]
+    (version,) = [p for p in operation["parameters"] if p["name"] == "version"]
+    assert version["description"].startswith("Alltid den publicerade versionen")
 
 
 def test_an_unpublished_or_private_page_is_not_there(client, content):
@@ -396,3 +400,17 @@ def test_revisions_are_read_with_a_token_only(client, content):
     assert client.get(path).status_code == 401
     token = make_api_token(make_user("admin", superuser=True), "drafts")
     assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_a_refusal_made_in_html_keeps_its_cors_and_vary_headers(client, settings, db):
+    """Django's 404 page, turned into a problem detail, still carries what
+    CORS added: a front-end on another origin reads the refusal, not a
+    CORS error, and a cache knows the answer varies on Origin."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://front.example"]
+
+    response = client.get("/api/v3/finns-inte/", HTTP_ORIGIN="https://front.example")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Access-Control-Allow-Origin"] == "https://front.example"
+    assert "origin" in response["Vary"].lower()

@@ -9,6 +9,7 @@ def app(environ, start_response):
     body = environ["wsgi.input"].read()
     seen = {
         "path": environ["PATH_INFO"],
+        "script_name": environ.get("SCRIPT_NAME", ""),
         "query": environ["QUERY_STRING"],
         "remote_addr": environ["REMOTE_ADDR"],
         "scheme": environ["wsgi.url_scheme"],

@@ -38,6 +38,7 @@ from django.test import RequestFactory, override_settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from cms import stack
 from security.clients import client_address
 from tests.compose import (
     CADDYFILE,
@@ -390,12 +391,11 @@ def proxy(tmp_path_factory):
     (media / "documents" / "privat.pdf").write_text("sekretess")
     port = free_port()
     with open(folder / "gunicorn.log", "w") as log:
-        gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "tests.security.echo_wsgi:app",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--forwarded-allow-ips", "127.0.0.1"],
-            cwd=ROOT, stdout=log, stderr=log,
+        argv = stack.gunicorn(
+            sys.executable, f"127.0.0.1:{port}", 1, "127.0.0.1",
+            application="tests.security.echo_wsgi:app",
         )  # fmt: skip
+        gunicorn = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log)
         try:
             wait_for(
                 lambda: socket.create_connection(("127.0.0.1", port)).close(), gunicorn, "gunicorn"
@@ -462,6 +462,21 @@ def test_forged_forwarding_headers_are_replaced(proxy):
     request = RequestFactory().get("/", REMOTE_ADDR=seen["remote_addr"], **meta)
     with override_settings(TRUSTED_PROXIES=[seen["remote_addr"]]):
         assert client_address(request) == CLIENT_ADDRESS
+
+
+def test_no_header_moves_the_path_django_routes_on(proxy):
+    """gunicorn's default lets its trusted proxy set SCRIPT_NAME from a
+    header, and Caddy passes a client's headers on: `SCRIPT_NAME: /api`
+    on /api/v3/pages/1/revisions/ would make PATH_INFO /v3/pages/… while
+    request.path stays whole, and every rule written on paths (token
+    scopes, the page cache's keys) would read the wrong one. The stack's
+    gunicorn (cms/stack.py) lets no header set either."""
+    path = "/api/v3/pages/1/revisions/"
+    for name, value in (("SCRIPT_NAME", "/api"), ("PATH_INFO", "/sida/")):
+        status, _, body = fetch(proxy, "GET", path, headers={name: value})
+        assert status == 200
+        seen = json.loads(body)
+        assert (seen["script_name"], seen["path"]) == ("", path), name
 
 
 def test_plain_http_is_redirected_to_https(proxy):

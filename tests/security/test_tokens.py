@@ -278,6 +278,10 @@ def test_every_operation_that_takes_only_a_token_needs_a_scope(document):
         ("POST", "/api/v3/releases/", "schedule"),
         ("GET", "/api/v3/pages/4/revisions/", "drafts"),
         ("HEAD", "/api/v3/pages/4/revisions/9/", "drafts"),
+        # The router takes these as page 4 and 10 (pydantic's int()).
+        ("GET", "/api/v3/pages/+4/revisions/", "drafts"),
+        ("GET", "/api/v3/pages/1_0/revisions/", "drafts"),
+        ("GET", "/api/v3/pages/4.0/revisions/9/", "drafts"),
         ("POST", "/api/v3/pages/4/actions/revert/", "pages"),
         ("DELETE", "/api/v3/pages/4/", "pages"),
         ("POST", "/api/v3/pages/", "pages"),
