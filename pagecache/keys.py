@@ -101,6 +101,18 @@ def key_for(request, config):
     return Key(resource, page_query(request, config.page_query), "", api=False)
 
 
+def is_unkeyed_api_read(request, config):
+    """An API read that is never answered from the cache because it carries
+    a token or a session cookie (key_for gives it no key). Anyone can send a
+    made-up one, so it is counted as an uncached read (middleware.py)."""
+    route = request.path_info
+    return (
+        request.method in ("GET", "HEAD")
+        and route.startswith(config.prefixes)
+        and not route.startswith(config.excluded_prefixes)
+    )
+
+
 def render_as_keyed(request, key):
     """Make the request the one its key stands for, before it is rendered:
     what is stored under the key must be what every request with that key

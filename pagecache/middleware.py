@@ -21,7 +21,9 @@ An API read the cache cannot answer costs a render: it counts against its
 client (`security.clients.rate_key`) in `security.ratelimit`, and beyond
 `PAGECACHE_UNCACHED_READ_LIMIT` in the window it is a 429 with
 `Retry-After`, so that no client can make the API render for every made-up
-parameter value. A hit costs nothing and counts nothing.
+parameter value. A hit costs nothing and counts nothing. An API read with a
+token or a session cookie is never a hit (key_for), and anyone can make one
+up: it counts too.
 """
 
 import hashlib
@@ -61,6 +63,12 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = keys.key_for(request, config)
         if key is None:
+            if keys.is_unkeyed_api_read(request, config):
+                origin = request.META.get("HTTP_ORIGIN", "")
+                allowed = origin if origin in config.allowed_origins else ""
+                refused = self.uncached_read_refused(request, config, allowed)
+                if refused is not None:
+                    return refused
             return self.get_response(request)
         generation = cache.generation()
         if generation is None:  # Redis down: render, keep nothing
@@ -71,7 +79,7 @@ class PageCacheMiddleware:
             return self.respond(request, entry, HIT)
 
         if key.api:
-            refused = self.uncached_read_refused(request, config, key)
+            refused = self.uncached_read_refused(request, config, key.origin)
             if refused is not None:
                 return refused
         keys.render_as_keyed(request, key)
@@ -85,7 +93,7 @@ class PageCacheMiddleware:
         return response
 
     @staticmethod
-    def uncached_read_refused(request, config, key):
+    def uncached_read_refused(request, config, origin):
         """A 429 when the client has had its share of uncached API reads in
         the window; None to go on (the limiter lets everything through when
         its Redis does not answer)."""
@@ -105,8 +113,8 @@ class PageCacheMiddleware:
         # Answered before CORS is (corsheaders is inside): a front-end's
         # script may read how long to wait.
         patch_vary_headers(response, ("Origin",))
-        if key.origin:
-            response["Access-Control-Allow-Origin"] = key.origin
+        if origin:  # an allowed front-end's, exactly
+            response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Expose-Headers"] = "Retry-After"
         return response
 

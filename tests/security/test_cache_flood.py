@@ -177,6 +177,28 @@ def test_uncached_api_reads_beyond_the_limit_are_a_429_with_retry_after(flood, p
         assert other.status_code == 200
 
 
+def test_a_made_up_token_or_session_cookie_counts_as_an_uncached_read(flood, page):
+    """The cache never answers a read with a token or a session cookie, and
+    anyone can make one up: without counting, each would be a render for
+    free."""
+    window = 10**9
+    with override_settings(
+        PAGECACHE_UNCACHED_READ_LIMIT=2, PAGECACHE_UNCACHED_READ_WINDOW_SECONDS=window
+    ):
+        store.reset()
+        bearer = Client(HTTP_AUTHORIZATION="Bearer påhittad")
+        assert bearer.get(LISTING).status_code == 200
+        cookie = Client()
+        cookie.cookies[settings.SESSION_COOKIE_NAME] = "påhittad"
+        assert cookie.get(LISTING).status_code == 200
+        for client in (bearer, cookie):
+            refused = client.get(LISTING, HTTP_ORIGIN=FRONT_ENDS[1])
+            assert refused.status_code == 429
+            assert refused["Access-Control-Allow-Origin"] == FRONT_ENDS[1]
+        # Pages are not API reads.
+        assert cookie.get(page.url).status_code == 200
+
+
 def test_the_document_declares_the_429_on_the_cached_reads(flood, db):
     document = Client().get("/api/v3/openapi.json").json()
     cached = [
