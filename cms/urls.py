@@ -27,5 +27,8 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# A database that does not answer is a 503 with Retry-After, not a 500.
+handler500 = "cms.views.server_error"
+
 # Wagtail's page serving last: it catches every other path.
 urlpatterns += [path("", include(wagtail_urls))]

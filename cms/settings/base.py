@@ -123,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A server that does not answer (a host gone, a dropped packet) is known
+    # in two seconds, not the operating system's two minutes, with a web
+    # worker held all the while.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -260,3 +260,27 @@ def test_a_post_with_the_database_stopped_is_a_503_and_nothing_is_stored(stack):
         "SELECT helpful, rating, contact_email FROM feedback_feedback ORDER BY id DESC LIMIT 2"
     )
     assert stored.splitlines() == ["t|4|", "f|2|besokare@example.se"]
+
+
+def test_any_request_with_the_database_stopped_is_a_503_not_a_500(stack):
+    """What no view catches, a database that does not answer, is Django's
+    500 page: a fault to fix. It passes, so it is a 503 with Retry-After
+    (cms/views.py): a page the cache does not hold (off here), a signed-in
+    editor's session, the API."""
+    postgres, url = stack["postgres"], stack["url"]
+    retry = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+    with postgres.stopped():
+        for path, headers in (
+            ("/internationella-samarbeten/", {"Accept": "text/html"}),
+            ("/admin/", {"Cookie": f"{settings.SESSION_COOKIE_NAME}=sessionen"}),
+        ):
+            status, answered, body = request(url + path, headers=headers)
+            assert status == 503, (path, body[:300])
+            assert answered["Retry-After"] == retry
+            assert "Sidan kan inte visas just nu" in body
+            assert '<html lang="sv">' in body
+        status, answered, body = request(url + "/api/v3/pages/")
+        assert status == 503, body
+        assert answered["Content-Type"] == "application/problem+json"
+        assert json.loads(body)["detail"] == DATABASE_AWAY
+        assert answered["Retry-After"] == retry
