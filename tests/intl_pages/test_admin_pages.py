@@ -106,6 +106,26 @@ class TestCreatingAPage(WagtailPageTestCase):
         self.assertEqual(draft.owner_email, settings.DEFAULT_PAGE_OWNER_EMAIL)
         assert_every_block_saved(draft, self.contacts)
 
+    def test_an_editor_previews_a_page_not_yet_saved(self):
+        """Wagtail's preview of the add form renders a page without an id:
+        the feedback widget, whose form posts to the page's id, is left out
+        (there is nothing to answer yet) instead of failing the preview."""
+        self.client.force_login(self.editor)
+        preview_url = reverse(
+            "wagtailadmin_pages:preview_on_add",
+            args=["intl_pages", "internationalpage", self.home.pk],
+        )
+        pages_before = Page.objects.count()
+
+        checked = self.client.post(preview_url, page_form(self.contacts))
+        self.assertEqual(checked.json(), {"is_valid": True, "is_available": True})
+        shown = self.client.get(preview_url)
+
+        self.assertEqual(shown.status_code, 200)
+        self.assertContains(shown, "Vänorter i Europa")
+        self.assertNotContains(shown, 'id="feedback"')
+        self.assertEqual(Page.objects.count(), pages_before)
+
     def test_an_editor_submits_a_new_page_for_moderation(self):
         self.client.force_login(self.editor)
         data = page_form(self.contacts, **{"action-submit": "action-submit"})
