@@ -2,7 +2,10 @@
 -- "path<TAB>origin" a line ("-": no Origin), sent in order from the line
 -- the benchmark names, so that no request of a run repeats an earlier one.
 --
---   wrk -t1 -c8 -d12s -s bench/flood.lua http://127.0.0.1:8770 -- LIST FIRST_LINE
+--   wrk -t1 -c8 -d12s -s bench/flood.lua http://127.0.0.1:8770 -- LIST FIRST_LINE ATTACKERS
+--
+-- From ATTACKERS addresses in 192.0.2.0/24 in turn (X-Forwarded-For, as the
+-- TLS proxy writes a client's), or from gunicorn's own peer without it.
 --
 -- One thread: its Lua state holds the list and where it is in it. At the
 -- end it writes "wrapped <n>" (how often it ran out of lines and began
@@ -22,6 +25,7 @@ function init(args)
       lines[#lines + 1] = { path, origin }
    end
    position = tonumber(args[2] or "1")
+   attackers = tonumber(args[3] or "0")
    wrapped = 0
 end
 
@@ -33,6 +37,9 @@ function request()
       wrapped = wrapped + 1
    end
    local headers = { ["X-Forwarded-Proto"] = "https" }
+   if attackers > 0 then
+      headers["X-Forwarded-For"] = string.format("192.0.2.%d", position % attackers + 1)
+   end
    if line[2] ~= "-" then
       headers["Origin"] = line[2]
    end

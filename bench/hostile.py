@@ -29,6 +29,13 @@ generator:
    runs alone until they have (at most `--flood-top-up-seconds`), so that
    the key count is read after at least that many.
 
+Clients as production sees them behind the compose stack's Caddy: gunicorn
+trusts its peer as the proxy (`TRUSTED_PROXIES=127.0.0.1`) and every request
+carries the client's address in X-Forwarded-For: the page's from
+`--visitors` addresses in turn (bench/visitors.lua), the flood's from
+`--attackers` (8: one botnet-less attacker per connection); none of them
+internal, so each is counted by the site's limits as a visitor would be.
+
 The page's connections are as many as the flood's by default: a flood whose
 requests cost what a cached page costs then leaves the page half of what
 the server can do. `/healthz/` is measured alone too (`healthz`: ten
@@ -47,6 +54,7 @@ and after the last), `flood_requests`, then `flooded_over_quiet`,
 key count says less than it seems) and the run's parameters.
 
     .venv/bin/python bench/hostile.py [--seconds S] [--rounds N] [--connections C]
+                                      [--visitors V] [--attackers A]
 """
 
 import argparse
@@ -66,7 +74,7 @@ from pathlib import Path
 
 # bench/, this script's folder, is first on sys.path: `lib` is bench/lib.
 from lib import report, services
-from lib.load import FORWARDED, generator, load
+from lib.load import FORWARDED, generator, load, visitor_address
 from lib.report import percentile, r3, say
 from lib.run import add_run_arguments, clean_up, set_up_services
 from lib.stack import Stack
@@ -77,6 +85,9 @@ HEADLINE = (
 )  # fmt: skip
 FRONT_END = "https://front.lidkoping.example.org"
 FLOOD_SCRIPT = Path(__file__).resolve().parent / "flood.lua"
+# One visitor's request, for what the run asks itself (a visitor's address:
+# the server trusts its own peer as the proxy, TRUSTED_PROXIES).
+VISITOR = {**FORWARDED, "X-Forwarded-For": visitor_address(1)}
 # More lines than the floods of a run send, so that none is sent twice.
 FLOOD_LINES = 300_000
 
@@ -87,6 +98,12 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, default=2, help="quiet and flooded runs of each")
     parser.add_argument("--connections", type=int, default=8, help="the page's connections")
     parser.add_argument("--flood-connections", type=int, default=8)
+    parser.add_argument(
+        "--visitors", type=int, default=500, help="addresses the page's requests come from"
+    )
+    parser.add_argument(
+        "--attackers", type=int, default=8, help="addresses the flood comes from (0: unforwarded)"
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn's sync workers")
     parser.add_argument(
         "--flood-requests", type=int, default=10_000, help="at least this many, in all"
@@ -234,12 +251,19 @@ def write_flood(path, page_path, lines, healthz=True, seed=14):
 # The flood
 
 
-class WrkFlood:
-    """The list's requests from `connections` connections of one wrk."""
+def attacker_address(number):
+    """The flood's clients: 192.0.2.0/24 (documentation, never internal)."""
+    return f"192.0.2.{number % 254 + 1}"
 
-    def __init__(self, base, listing, first_line, seconds, connections):
+
+class WrkFlood:
+    """The list's requests from `connections` connections of one wrk, from
+    `attackers` addresses in turn (0: gunicorn's own peer, none forwarded)."""
+
+    def __init__(self, base, listing, first_line, seconds, connections, attackers):
         command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-                   "-s", str(FLOOD_SCRIPT), base, "--", str(listing), str(first_line)]  # fmt: skip
+                   "-s", str(FLOOD_SCRIPT), base, "--", str(listing), str(first_line),
+                   str(attackers)]  # fmt: skip
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
@@ -254,17 +278,19 @@ class WrkFlood:
         return total, Counter({"2xx_3xx": total - refused, "other": refused})
 
 
-def _flood_client(base, lines, seconds, queue):
+def _flood_client(base, lines, seconds, queue, attackers):
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(base)
     statuses = Counter()
     deadline = time.monotonic() + seconds
-    for path, origin in lines:
+    for number, (path, origin) in enumerate(lines):
         if time.monotonic() >= deadline:
             break
         headers = dict(FORWARDED)
+        if attackers:
+            headers["X-Forwarded-For"] = attacker_address(number % attackers)
         if origin != "-":
             headers["Origin"] = origin
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
@@ -284,7 +310,7 @@ class PythonFlood:
     """The same, from `connections` Python processes, each its own share of
     the list (wrk is not installed)."""
 
-    def __init__(self, base, listing, first_line, seconds, connections):
+    def __init__(self, base, listing, first_line, seconds, connections, attackers):
         with open(listing) as lines:
             chosen = [
                 line.rstrip("\n").split("\t", 1)
@@ -296,7 +322,7 @@ class PythonFlood:
         self.clients = [
             multiprocessing.Process(
                 target=_flood_client,
-                args=(base, chosen[i * share : (i + 1) * share], seconds, self.queue),
+                args=(base, chosen[i * share : (i + 1) * share], seconds, self.queue, attackers),
             )
             for i in range(connections)
         ]
@@ -316,10 +342,11 @@ class Floods:
     """The floods of a run, each going on in the list where the last one
     stopped; what they sent, in all."""
 
-    def __init__(self, base, listing, connections):
+    def __init__(self, base, listing, connections, attackers):
         self.base = base
         self.listing = listing
         self.connections = connections
+        self.attackers = attackers
         self.kind = WrkFlood if generator() == "wrk" else PythonFlood
         self.sent = 0
         self.seconds = 0.0
@@ -327,7 +354,9 @@ class Floods:
 
     def start(self, seconds):
         self.seconds += seconds
-        return self.kind(self.base, self.listing, self.sent + 1, seconds, self.connections)
+        return self.kind(
+            self.base, self.listing, self.sent + 1, seconds, self.connections, self.attackers
+        )
 
     def finish(self, flood):
         total, statuses = flood.result()
@@ -343,7 +372,7 @@ def healthz_alone(base, count=10):
     """/healthz/ alone, one request after the other: its status and time."""
     times, statuses = [], Counter()
     for _ in range(count):
-        request = urllib.request.Request(base + "/healthz/", headers=FORWARDED)  # noqa: S310
+        request = urllib.request.Request(base + "/healthz/", headers=VISITOR)  # noqa: S310
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -366,7 +395,7 @@ def flooded_run(page_url, floods, args):
     flood = floods.start(args.seconds + 2)
     time.sleep(1)
     try:
-        page = load(page_url, args.seconds, args.connections)
+        page = load(page_url, args.seconds, args.connections, args.visitors)
     finally:
         sent = floods.finish(flood)
     say(f"    flood: {sent} requests")
@@ -379,7 +408,7 @@ def settle(page_url, quick_ms=50, at_most_s=30):
     server's queue (connections wrk gave up on are still served) must not
     be counted against the next quiet run."""
     deadline = time.monotonic() + at_most_s
-    request = urllib.request.Request(page_url, headers=FORWARDED)  # noqa: S310
+    request = urllib.request.Request(page_url, headers=VISITOR)  # noqa: S310
     while time.monotonic() < deadline:
         started = time.perf_counter()
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -399,8 +428,8 @@ def median_of(runs):
 def measure(base, page_path, floods, pagecache, args, result):
     page_url = base + page_path
     # Warm: the page in the cache and in each worker's memory.
-    load(page_url, 2, args.connections)
-    request = urllib.request.Request(page_url, headers=FORWARDED)  # noqa: S310
+    load(page_url, 2, args.connections, args.visitors)
+    request = urllib.request.Request(page_url, headers=VISITOR)  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         result["page_bytes"] = len(response.read())
     result["healthz"] = healthz_alone(base)
@@ -413,7 +442,7 @@ def measure(base, page_path, floods, pagecache, args, result):
         order = ("quiet", "flooded") if round_no % 2 == 0 else ("flooded", "quiet")
         for which in order:
             if which == "quiet":
-                runs["quiet"].append(load(page_url, args.seconds, args.connections))
+                runs["quiet"].append(load(page_url, args.seconds, args.connections, args.visitors))
             else:
                 runs["flooded"].append(flooded_run(page_url, floods, args))
             say(f"  round {round_no + 1}: {which} {runs[which][-1]}")
@@ -454,7 +483,7 @@ def run(args, env, tmp, pagecache, result):
     stack.start()
     try:
         stack.wait_for_web("/")
-        floods = Floods(stack.web_url, listing, args.flood_connections)
+        floods = Floods(stack.web_url, listing, args.flood_connections, args.attackers)
         measure(stack.web_url, page_path, floods, pagecache, args, result)
     finally:
         stack.stop()
@@ -462,6 +491,8 @@ def run(args, env, tmp, pagecache, result):
         page=page_path,
         connections=args.connections,
         flood_connections=args.flood_connections,
+        visitors=args.visitors,
+        attackers=args.attackers,
         web_workers=args.web_workers,
         seconds=args.seconds,
         rounds=args.rounds,
@@ -482,6 +513,9 @@ def main(argv=None):
         PAGECACHE_ENABLED="true",
         PAGECACHE_REDIS_URL=pagecache.url,
         FEEDBACK_ALLOWED_ORIGINS=FRONT_END,
+        # As behind the compose stack's Caddy: gunicorn's peer is the proxy,
+        # the client is the address it forwards (visitors and attackers).
+        TRUSTED_PROXIES="127.0.0.1",
     )
     services.adopt(env)
     result = {"load_avg_start": report.load_avg()}

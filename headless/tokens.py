@@ -17,6 +17,8 @@ from django.utils import timezone
 from wagtail.api.v3.errors import problem_response
 from wagtail.models import APIToken
 
+from security.clients import bearer_secret
+
 from .middleware import API_PREFIX
 from .scopes import required_scope
 
@@ -29,15 +31,6 @@ NO_GRANT = (
     "den ska ha (Inställningar → API-tokens eller manage.py create_api_token)."
 )
 MISSING_SCOPE = "Token saknar behörigheten {scope}, som behövs för detta."
-
-
-def bearer_secret(request):
-    """The token of `Authorization: Bearer <token>`, read as ninja's
-    `HttpBearer` reads it, or None."""
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return secret
 
 
 def find_token(secret):

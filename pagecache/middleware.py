@@ -1,8 +1,9 @@
 """Serve an anonymous GET from the cache, or store what was rendered for it.
 
-Placed right after SecurityMiddleware (and WhiteNoise, in production), so a
-hit costs one Redis round trip and no other middleware: the security
-middleware still adds its headers to every hit, and the headers that the
+Placed after SecurityMiddleware (and WhiteNoise, in production), the policy
+headers, the per-client limit and the API's problem responses, and before
+everything else, so a hit costs one Redis round trip and no other
+middleware: those outside still act on every hit, and the headers that the
 inner middleware added (X-Frame-Options, Vary, Content-Length...) were
 stored with the response.
 

@@ -104,3 +104,12 @@ def within_internal(ip):
 def is_internal(request):
     """Whether the client (by the rule above) is one of the operator's own."""
     return within_internal(client_ip(request))
+
+
+def bearer_secret(request):
+    """The secret of `Authorization: Bearer <secret>`, read as django-ninja's
+    `HttpBearer` reads it (the API's tokens, the health token), or None."""
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret

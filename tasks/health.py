@@ -33,7 +33,7 @@ from django.views.decorators.http import require_safe
 
 from feedback import digests as feedback_digests
 from feedback import ratelimit as feedback_ratelimit
-from security.clients import is_internal
+from security.clients import bearer_secret, is_internal
 from webhooks import delivery as webhook_delivery
 
 from . import heartbeat, outbox, scheduling
@@ -200,8 +200,8 @@ def report(ping=False):
 def may_see_details(request):
     """The health token, compared in constant time, or an internal client."""
     token = settings.HEALTH_TOKEN
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if token and scheme.lower() == "bearer":
+    given = bearer_secret(request)
+    if token and given is not None:
         if hmac.compare_digest(given.strip().encode(), token.encode()):
             return True
     return is_internal(request)
