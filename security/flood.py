@@ -1,6 +1,8 @@
 """A ceiling on how fast one client may ask, for every request the site
-answers (WhiteNoise's static files aside): a token bucket per client in
-each web process's memory.
+answers (static files too: a page view is a handful of requests, well inside
+the burst): a token bucket per client in each web process's memory, in
+front of Django (`ClientRateGuard`, the WSGI application cms/wsgi.py
+serves).
 
 The limits in Redis (`security.ratelimit`: feedback posts, password resets,
 the API's uncached reads) count precisely what is costly. This one is the
@@ -8,7 +10,8 @@ cheap floor under them all: a flood of cache hits, of `/healthz/`, or of
 requests with a made-up session cookie (which the page cache must never
 answer, so each is a render) is refused here before it reaches anything that
 costs. It must cost less than what it protects, a page-cache hit, so it
-asks no one: no Redis round trip, no database. Each gunicorn worker counts
+asks no one (no Redis round trip, no database) and answers before Django
+builds a request. Each gunicorn worker counts
 on its own, so a client gets up to the rate times the workers: a bound, not
 a quota.
 
@@ -27,7 +30,6 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.http import HttpResponse
 
 from . import clients
 
@@ -73,25 +75,55 @@ class Buckets:
         return len(self._buckets)
 
 
-def too_many(request, wait):
-    if request.path_info.startswith(API_PREFIX):
+def refusal_headers():
+    """What a refusal carries besides its body: the site's public policy
+    headers (it never reaches SecurityHeadersMiddleware), and that no one
+    may keep it."""
+    from csp.utils import build_policy
+
+    from .headers import permissions_policy
+
+    headers = [
+        ("Content-Security-Policy", build_policy()),
+        ("Permissions-Policy", permissions_policy(settings.PERMISSIONS_POLICY)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
+        ("Cache-Control", "no-store"),
+    ]
+    if settings.SECURE_HSTS_SECONDS:
+        headers.append(("Strict-Transport-Security", f"max-age={settings.SECURE_HSTS_SECONDS}"))
+    return headers
+
+
+def refusal_body(path):
+    """(content type, body) of the 429: a problem detail on the API's paths,
+    a Swedish page elsewhere."""
+    if path.startswith(API_PREFIX):
         body = {"type": "about:blank", "title": "Too Many Requests", "status": 429}
         body["detail"] = TOO_MANY
-        response = HttpResponse(
-            json.dumps(body, ensure_ascii=False),
-            status=429,
-            content_type="application/problem+json",
-        )
-    else:
-        response = HttpResponse(PAGE, status=429, content_type="text/html; charset=utf-8")
-    response["Retry-After"] = str(max(1, math.ceil(wait)))
-    response["Cache-Control"] = "no-store"
-    return response
+        return "application/problem+json", json.dumps(body, ensure_ascii=False).encode()
+    return "text/html; charset=utf-8", PAGE.encode()
 
 
-class ClientRateMiddleware:
-    def __init__(self, get_response, clock=time.monotonic):
-        self.get_response = get_response
+class Environ:
+    """A WSGI environ where `security.clients` reads a request's META."""
+
+    __slots__ = ("META",)
+
+    def __init__(self, environ):
+        self.META = environ
+
+
+class ClientRateGuard:
+    """The WSGI application (cms/wsgi.py: gunicorn's and runserver's) with
+    the ceiling in front of it: a refused request costs no more than reading
+    two headers, without Django's request, signals or middleware (with them a
+    refusal cost about what a cache hit costs, and a flood of refusals still
+    halved the page's rate)."""
+
+    def __init__(self, application, clock=time.monotonic):
+        self.application = application
         self.clock = clock
         rate = settings.CLIENT_RATE_PER_SECOND
         self.buckets = (
@@ -99,12 +131,23 @@ class ClientRateMiddleware:
             if rate > 0
             else None
         )
+        self.headers = refusal_headers() if self.buckets is not None else []
 
-    def __call__(self, request):
+    def __call__(self, environ, start_response):
         if self.buckets is not None:
-            ip = clients.client_ip(request)
+            ip = clients.client_ip(Environ(environ))
             if not clients.within_internal(ip):
                 wait = self.buckets.take(clients.rate_key(ip), self.clock())
                 if wait:
-                    return too_many(request, wait)
-        return self.get_response(request)
+                    content_type, body = refusal_body(environ.get("PATH_INFO", ""))
+                    start_response(
+                        "429 Too Many Requests",
+                        [
+                            ("Content-Type", content_type),
+                            ("Content-Length", str(len(body))),
+                            ("Retry-After", str(max(1, math.ceil(wait)))),
+                            *self.headers,
+                        ],
+                    )
+                    return [body]
+        return self.application(environ, start_response)

@@ -63,9 +63,6 @@ MIDDLEWARE = [
     # Outside the page cache and the API's problem responses, so that every
     # response, a cache hit too, gets its policy headers once.
     "security.headers.SecurityHeadersMiddleware",
-    # Before anything that costs: one client's flood is refused here, from
-    # this process's memory (security/flood.py).
-    "security.flood.ClientRateMiddleware",
     # Any error on the API's paths, whoever made it below, as JSON.
     "headless.middleware.ProblemResponsesMiddleware",
     # Early: a cached page is served before the rest (pagecache/middleware.py).

@@ -1,17 +1,18 @@
 """The ceiling under every limit (security/flood.py): one client's flood is
-refused from the web process's memory before it reaches the page cache, a
-render or the database; other clients, internal ones and a client that
-slows down are let through. The clock is the middleware's own, moved by
-the test."""
+refused from the web process's memory before Django builds a request for
+it, so before the page cache, a render or the database; other clients,
+internal ones and a client that slows down are let through. The guard is
+called as gunicorn calls the WSGI application; its clock is its own, moved
+by the test."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
-from django.http import HttpResponse
 from django.test import RequestFactory
 
 from security import flood
-from security.flood import Buckets, ClientRateMiddleware
+from security.flood import Buckets, ClientRateGuard
 
 
 class Clock:
@@ -30,19 +31,32 @@ def limited(settings):
     settings.CLIENT_RATE_BURST = 5
     calls = []
 
-    def view(request):
-        calls.append(request.path)
-        return HttpResponse("sidan")
+    def application(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [b"sidan"]
 
     clock = Clock()
-    return ClientRateMiddleware(view, clock=clock), clock, calls
+    return ClientRateGuard(application, clock=clock), clock, calls
 
 
-def get(middleware, path="/internationella-samarbeten/", client="203.0.113.9", **headers):
+def call(guard, environ):
+    """The guard's answer as a response: status_code, headers, content."""
+    answered = {}
+
+    def start_response(status, headers):
+        answered["status_code"] = int(status.split()[0])
+        answered["headers"] = dict(headers)
+
+    content = b"".join(guard(environ, start_response))
+    return SimpleNamespace(content=content, **answered)
+
+
+def get(guard, path="/internationella-samarbeten/", client="203.0.113.9", **headers):
     request = RequestFactory().get(
         path, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client, **headers
     )
-    return middleware(request)
+    return call(guard, request.environ)
 
 
 def test_a_flood_is_refused_after_its_burst_and_nothing_behind_runs(limited):
@@ -51,8 +65,12 @@ def test_a_flood_is_refused_after_its_burst_and_nothing_behind_runs(limited):
     assert statuses == [200] * 5 + [429] * 3
     assert len(calls) == 5
     refused = get(middleware)
-    assert refused["Retry-After"] == "1"
-    assert refused["Cache-Control"] == "no-store"
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["Cache-Control"] == "no-store"
+    # The site's own policy headers, which the refusal never meets later.
+    assert "default-src 'self'" in refused.headers["Content-Security-Policy"]
+    assert "camera=()" in refused.headers["Permissions-Policy"]
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
     assert "För många förfrågningar" in refused.content.decode()
     assert 'lang="sv"' in refused.content.decode()
 
@@ -85,8 +103,8 @@ def test_other_clients_and_internal_ones_go_on(limited):
     assert get(middleware, client="203.0.113.10").status_code == 200
     # The forged left-hand entry is not the client: the proxy wrote the last.
     assert get(middleware, client="203.0.113.11, 203.0.113.9").status_code == 429
-    internal = RequestFactory().get("/healthz/", REMOTE_ADDR="127.0.0.1")
-    assert all(middleware(internal).status_code == 200 for _ in range(20))
+    internal = RequestFactory().get("/healthz/", REMOTE_ADDR="127.0.0.1").environ
+    assert all(call(middleware, internal).status_code == 200 for _ in range(20))
 
 
 def test_ipv6_counts_per_64(limited):
@@ -103,15 +121,20 @@ def test_the_api_gets_a_problem_detail(limited):
         get(middleware, path="/api/v3/pages/")
     refused = get(middleware, path="/api/v3/pages/")
     assert refused.status_code == 429
-    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.headers["Content-Type"] == "application/problem+json"
     body = json.loads(refused.content)
     assert body["status"] == 429 and body["detail"] == flood.TOO_MANY
 
 
 def test_switched_off_with_a_rate_of_zero(limited, settings):
     settings.CLIENT_RATE_PER_SECOND = 0
-    middleware = ClientRateMiddleware(lambda request: HttpResponse("sidan"))
-    assert all(get(middleware).status_code == 200 for _ in range(50))
+
+    def application(environ, start_response):
+        start_response("200 OK", [])
+        return [b"sidan"]
+
+    guard = ClientRateGuard(application)
+    assert all(get(guard).status_code == 200 for _ in range(50))
 
 
 def test_the_buckets_hold_a_bounded_number_of_clients():
@@ -124,8 +147,9 @@ def test_the_buckets_hold_a_bounded_number_of_clients():
     assert buckets.take("client-9999", now=0.0) > 0
 
 
-def test_in_the_stack_before_the_page_cache(settings):
-    middleware = settings.MIDDLEWARE
-    assert middleware.index("security.flood.ClientRateMiddleware") < middleware.index(
-        "pagecache.middleware.PageCacheMiddleware"
-    )
+def test_the_served_application_is_guarded():
+    """gunicorn and runserver both serve cms.wsgi.application."""
+    from cms import wsgi
+
+    assert isinstance(wsgi.application, ClientRateGuard)
+    assert wsgi.application.application is wsgi.django_application
