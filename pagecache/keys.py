@@ -76,6 +76,13 @@ def api_query(request):
     return urlencode(sorted(request.GET.lists()), doseq=True)
 
 
+def allowed_origin(request, config):
+    """The request's Origin when it is exactly an allowed front-end's, else
+    "" (no origin, or any other)."""
+    origin = request.META.get("HTTP_ORIGIN", "")
+    return origin if origin in config.allowed_origins else ""
+
+
 def key_for(request, config):
     """The cache key of the request, or None when it is neither served from
     the cache nor stored."""
@@ -94,10 +101,7 @@ def key_for(request, config):
     scheme = "https" if request.is_secure() else "http"
     resource = f"{scheme}://{host_name(request)}{request.path}"
     if route.startswith(config.prefixes):
-        origin = meta.get("HTTP_ORIGIN", "")
-        if origin not in config.allowed_origins:
-            origin = ""
-        return Key(resource, api_query(request), origin, api=True)
+        return Key(resource, api_query(request), allowed_origin(request, config), api=True)
     return Key(resource, page_query(request, config.page_query), "", api=False)
 
 

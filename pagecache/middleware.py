@@ -65,9 +65,8 @@ class PageCacheMiddleware:
         key = keys.key_for(request, config)
         if key is None:
             if keys.is_unkeyed_api_read(request, config):
-                origin = request.META.get("HTTP_ORIGIN", "")
-                allowed = origin if origin in config.allowed_origins else ""
-                refused = self.uncached_read_refused(request, config, allowed)
+                origin = keys.allowed_origin(request, config)
+                refused = self.uncached_read_refused(request, config, origin)
                 if refused is not None:
                     return refused
             return self.get_response(request)
