@@ -11,6 +11,8 @@ them. A page moved or its slug changed, a site or a site setting saved, are
 changes of the set like any other (`page.moved`, `site.changed`).
 """
 
+from django.core.signals import setting_changed
+
 from changes.changeset import changes_committed
 
 from . import store
@@ -24,5 +26,12 @@ def purge_on_commit(sender, changeset, **kwargs):
         store.purge()
 
 
+def settings_changed(sender, setting, **kwargs):
+    # A test's override_settings: the process's cache object is built anew.
+    if setting.startswith("PAGECACHE_") or setting in ("CACHE_REDIS_URL", "CORS_ALLOWED_ORIGINS"):
+        store.reset()
+
+
 def register_signal_handlers():
     changes_committed.connect(purge_on_commit)
+    setting_changed.connect(settings_changed)

@@ -54,9 +54,7 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import DatabaseError
-from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
@@ -402,12 +400,6 @@ def reset():
     global _cache
     with _cache_lock:
         _cache = None
-
-
-@receiver(setting_changed)
-def _settings_changed(setting, **kwargs):
-    if setting.startswith("PAGECACHE_") or setting in ("CACHE_REDIS_URL", "CORS_ALLOWED_ORIGINS"):
-        reset()
 
 
 def purge():
