@@ -20,12 +20,15 @@ when a later change of the same transaction merges into it
 (webhooks/signal_handlers.py). Their rows are written in the order in which
 the set's changes first happened, one per change and endpoint.
 
-A change made in a savepoint that rolls back stays in the set: the purges
-then cover a little more than changed, which costs a miss, never a stale
-page. Its outbox rows roll back with the savepoint.
+A change made in a savepoint that rolls back stays in a set that began
+before the savepoint: the purges then cover a little more than changed,
+which costs a miss, never a stale page. (A set that began in the savepoint
+is dropped with it, as Django drops its callbacks.) Its outbox rows roll
+back with the savepoint, and are written again if a later change merges
+into it.
 
 `collect` is the one helper for "one on-commit callback per transaction"
-(the page set, the django-tasks backend's batches): it finds the callback
+(the change set, the django-tasks backend's batches): it finds the callback
 still waiting in `connection.run_on_commit`, an internal of Django's that
 tests/tasks/test_django_internals.py pins.
 """
