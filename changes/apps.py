@@ -6,4 +6,6 @@ class ChangesConfig(AppConfig):
     verbose_name = "ändringar som besökare ser"
 
     def ready(self):
-        from . import receivers  # noqa: F401 (connects the receivers)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

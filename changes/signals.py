@@ -1,16 +1,24 @@
 """One event for every change that visitors see: "what visitors see on these
-pages changed". The cache purges on it, the webhooks write their outbox on
-it, the front-end cache (a CDN or Varnish) is purged on it.
+pages changed", collected per transaction into one change set
+(changes/changeset.py says how the set merges and who acts on it).
 
-It is sent inside the transaction of the change, so that a receiver can
-write in the same transaction (the webhooks' outbox) or act once it commits
-(`transaction.on_commit`: the purges). Receivers get:
+`announce` adds a change to its transaction's set. Two signals carry it:
+
+- `visible_change`, inside the transaction, for each change the set takes
+  in (a stamp moved on a page the set already names is not taken in), so
+  that a receiver can write in the same transaction (the webhooks' outbox).
+  Receivers get:
 
     kind        one of KINDS
     page_ids    the live pages whose content visitors see changed (for a
                 contact: every page that shows it), possibly empty
     contact_id  the contact, for the contact kinds
     at          when the change happened (aware, UTC)
+    change      the set's change it merged into (all its pages so far)
+    changeset   the transaction's change set
+
+- `changeset.changes_committed`, once per set, after the commit, with the
+  whole set: the page cache and the front-end cache purge on it.
 """
 
 from contextlib import contextmanager
@@ -25,7 +33,16 @@ PAGE_EXPIRED = "page.expired"  # unpublished by the schedule, at its expiry time
 CONTACT_PUBLISHED = "contact.published"
 CONTACT_UNPUBLISHED = "contact.unpublished"
 CONTACT_EXPIRED = "contact.expired"
-STAMP_MOVED = "page.stamp_moved"  # "Senast uppdaterad" moved forward
+# The page's address changed (moved, or its slug changed): it, and the live
+# pages under it, at their new addresses.
+PAGE_MOVED = "page.moved"
+# A site or a site setting was saved or deleted: what every page shows may
+# have changed; no page is named.
+SITE_CHANGED = "site.changed"
+# "Senast uppdaterad" moved forward by something that is not itself a change
+# of the set (the reconcile sweep): a page's own publish and a contact's
+# change move the stamps of their pages within their own event.
+STAMP_MOVED = "page.stamp_moved"
 
 KINDS = (
     PAGE_PUBLISHED,
@@ -35,6 +52,8 @@ KINDS = (
     CONTACT_PUBLISHED,
     CONTACT_UNPUBLISHED,
     CONTACT_EXPIRED,
+    PAGE_MOVED,
+    SITE_CHANGED,
     STAMP_MOVED,
 )
 
@@ -59,17 +78,31 @@ def is_by_schedule():
 
 
 def announce(kind, page_ids=(), contact_id=None, at=None):
+    """Add a change to the current transaction's change set (outside a
+    transaction: a set of its own, acted on at once)."""
     from django.utils import timezone
+
+    from .changeset import current_changeset
 
     if kind not in KINDS:
         raise ValueError(f"Unknown kind of change: {kind}")
-    visible_change.send(
-        sender=kind,
-        kind=kind,
-        page_ids=sorted(set(page_ids)),
-        contact_id=contact_id,
-        at=at or timezone.now(),
-    )
+    page_ids = sorted(set(page_ids))
+    at = at or timezone.now()
+
+    def add(changeset):
+        change = changeset.add(kind, page_ids, contact_id, at, stamp_kind=STAMP_MOVED)
+        if change is not None:
+            visible_change.send(
+                sender=kind,
+                kind=kind,
+                page_ids=[pk for pk in page_ids if pk in change.page_ids],
+                contact_id=contact_id,
+                at=at,
+                change=change,
+                changeset=changeset,
+            )
+
+    current_changeset(add)
 
 
 # A live object's expiry was set or moved without a publish (the API's

@@ -1,6 +1,6 @@
 """`/api/v3/schedule/pages/{id}/` and `/api/v3/schedule/contacts/{id}/`: the
 go-live and expiry of a page or a contact, read and changed with a bearer
-token whose user may publish it (see scheduling.py for how)."""
+token whose user may publish it (see schedule_changes.py for how)."""
 
 from datetime import datetime
 
@@ -15,7 +15,7 @@ from wagtail.models import Page
 
 from intl_pages.models import Contact
 
-from . import scheduling
+from . import schedule_changes
 
 router = Router(tags=["schedule"], auth=BearerTokenAuth())
 
@@ -41,16 +41,16 @@ class ScheduleOut(Schema):
 
 
 def _change(request, obj, payload):
-    if not scheduling.can_publish(request.user, obj):
-        raise PermissionDenied(scheduling.NOT_YOURS)
+    if not schedule_changes.can_publish(request.user, obj):
+        raise PermissionDenied(schedule_changes.NOT_YOURS)
     sent = payload.model_dump(exclude_unset=True)
     try:
         times = {
-            field: None if value is None else scheduling.parse_time(field, value)
+            field: None if value is None else schedule_changes.parse_time(field, value)
             for field, value in sent.items()
         }
-        return scheduling.change_schedule(obj, request.user, **times)
-    except scheduling.ScheduleError as error:
+        return schedule_changes.change_schedule(obj, request.user, **times)
+    except schedule_changes.ScheduleError as error:
         return problem_response(
             status=422,
             detail="Schemaläggningen kunde inte ändras.",
@@ -65,9 +65,9 @@ def _page(page_id):
 @router.get("/pages/{page_id}/", response=ScheduleOut, operation_id="schedule_page_read")
 def read_page_schedule(request: HttpRequest, page_id: int):
     page = _page(page_id)
-    if not scheduling.can_publish(request.user, page):
-        raise PermissionDenied(scheduling.NOT_YOURS)
-    return scheduling.schedule_of(page)
+    if not schedule_changes.can_publish(request.user, page):
+        raise PermissionDenied(schedule_changes.NOT_YOURS)
+    return schedule_changes.schedule_of(page)
 
 
 @router.put("/pages/{page_id}/", response=ScheduleOut, operation_id="schedule_page_change")
@@ -78,9 +78,9 @@ def change_page_schedule(request: HttpRequest, page_id: int, payload: ScheduleIn
 @router.get("/contacts/{contact_id}/", response=ScheduleOut, operation_id="schedule_contact_read")
 def read_contact_schedule(request: HttpRequest, contact_id: int):
     contact = get_object_or_404(Contact, pk=contact_id)
-    if not scheduling.can_publish(request.user, contact):
-        raise PermissionDenied(scheduling.NOT_YOURS)
-    return scheduling.schedule_of(contact)
+    if not schedule_changes.can_publish(request.user, contact):
+        raise PermissionDenied(schedule_changes.NOT_YOURS)
+    return schedule_changes.schedule_of(contact)
 
 
 @router.put("/contacts/{contact_id}/", response=ScheduleOut, operation_id="schedule_contact_change")

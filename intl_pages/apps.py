@@ -7,4 +7,6 @@ class IntlPagesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

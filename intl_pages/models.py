@@ -16,8 +16,8 @@ from wagtail.search import index
 
 from .api import BodyField, StampField
 from .blocks import InternationalPageBodyBlock
-from .events import stamp_moved
 from .forms import ContactForm, HomePageForm, InternationalPageForm
+from .signals import stamp_moved
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
 
@@ -31,6 +31,15 @@ def default_owner_email():
     """The owner of a page an editor creates: the web team's address until a
     moderator, who alone may change it, names the right one."""
     return settings.DEFAULT_PAGE_OWNER_EMAIL
+
+
+def went_live(obj, revision):
+    """Whether `revision` is now live on `obj`. Wagtail sends its publish
+    signals also when a revision of an object not yet live is only
+    scheduled: the one test, for every receiver of them."""
+    return bool(getattr(obj, "live", False)) and obj.live_revision_id == getattr(
+        revision, "pk", None
+    )
 
 
 _publishing_approved_revision = ContextVar("publishing_approved_revision", default=False)
@@ -163,16 +172,30 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
 
 
 class PageUpdateStampManager(models.Manager):
-    def move_forward(self, page_id, when=None):
+    def move_forward(self, page_id, when=None, announce=True):
         """Move a page's "Senast uppdaterad" forward to `when` (default: now).
 
         Never moves it back: a late or repeated call is harmless. One
         statement, an upsert, on PostgreSQL as on SQLite: it runs in every
         publish, and two concurrent publishes of a page without a stamp both
         end with the later time (a get-then-save would let the earlier win).
-        Returns whether the stamp moved (or was created).
+        Returns whether the stamp moved (or was created). `announce=False`
+        for a move that is part of a change told on its own (a page's
+        publish, a contact's change): no `stamp_moved` then.
         """
         when = when or timezone.now()
+        moved = self._upsert([page_id], when) == 1
+        if moved and announce:
+            stamp_moved.send(sender=self.model, page_id=page_id, updated_at=when)
+        return moved
+
+    def move_forward_all(self, page_ids, when):
+        """Move the stamps of all `page_ids` forward to `when`, in one
+        statement, as part of a change told on its own (no `stamp_moved`).
+        Returns how many moved."""
+        return self._upsert(page_ids, when) if page_ids else 0
+
+    def _upsert(self, page_ids, when):
         meta = self.model._meta
         connection = connections[router.db_for_write(self.model)]
         quote = connection.ops.quote_name
@@ -181,16 +204,15 @@ class PageUpdateStampManager(models.Manager):
         at_col = quote(meta.get_field("updated_at").column)
         # Only quoted names from the model's own meta are interpolated.
         upsert = (
-            f"INSERT INTO {table} ({page_col}, {at_col}) VALUES (%s, %s) "  # noqa: S608
-            f"ON CONFLICT ({page_col}) DO UPDATE SET {at_col} = excluded.{at_col} "
+            f"INSERT INTO {table} ({page_col}, {at_col}) VALUES "  # noqa: S608
+            + ", ".join(["(%s, %s)"] * len(page_ids))
+            + f" ON CONFLICT ({page_col}) DO UPDATE SET {at_col} = excluded.{at_col} "
             f"WHERE {table}.{at_col} < excluded.{at_col}"
         )
+        at = connection.ops.adapt_datetimefield_value(when)
         with connection.cursor() as cursor:
-            cursor.execute(upsert, [page_id, connection.ops.adapt_datetimefield_value(when)])
-            moved = cursor.rowcount == 1
-        if moved:
-            stamp_moved.send(sender=self.model, page_id=page_id, updated_at=when)
-        return moved
+            cursor.execute(upsert, [value for pk in page_ids for value in (pk, at)])
+            return cursor.rowcount
 
 
 class PageUpdateStamp(models.Model):

@@ -1,19 +1,16 @@
-"""Receivers that keep the page's own state in step with Wagtail's events."""
+"""The content's own signals, for whoever shows the content elsewhere (the
+change events, hence the cache and the webhooks) without the content
+knowing them. Both are sent inside the transaction of the change."""
 
-from django.dispatch import receiver
-from wagtail.signals import page_published
+from django.dispatch import Signal
 
-from .models import InternationalPage
-from .stamps import recompute_page_stamp
+# A page's "Senast uppdaterad" moved forward by itself, not as part of a
+# change that is announced on its own (a page's publish, a contact's change):
+# the reconcile sweep, a script. Sent with `page_id` and `updated_at`.
+stamp_moved = Signal()
 
-
-@receiver(page_published, sender=InternationalPage)
-def stamp_page_on_publish(sender, instance, revision, **kwargs):
-    # Wagtail also sends `page_published` when an editor merely schedules a
-    # revision of a page that is not live yet: only a revision that really
-    # went live moves the stamp.
-    if not instance.live or instance.live_revision_id != revision.pk:
-        return
-    # In the publish's own transaction: the stamp is never a moment behind
-    # the content it describes.
-    recompute_page_stamp(instance)
+# What a visitor sees of a contact changed: sent with `contact_id`,
+# `page_ids` (the live pages that show it, whose stamps moved with it),
+# `published` (True for a publish, False for an unpublish or an expiry) and
+# `at`, once per change, with the pages found once.
+contact_changed = Signal()

@@ -4,8 +4,9 @@ computed, and moving it forward.
 The stamp is the last time anything the visitor sees on the page was
 published: the page itself, or a contact it shows (published, unpublished or
 expired). Stamps only ever move forward (`PageUpdateStamp.objects.move_forward`)
-and no page revision is created. Plain functions: the page's publish
-receiver, the pipeline's tasks (in `tasks.stamps`) and the tests call them.
+and no page revision is created. Plain functions: the receivers in
+`signal_handlers` (a page's or a contact's change moves the stamps in its own
+transaction), the reconcile sweep (`tasks.stamps`) and the tests call them.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -72,21 +73,22 @@ def last_visible_change(page):
     return max(c for c in candidates if c)
 
 
-def recompute_page_stamp(page):
+def recompute_page_stamp(page, announce=True):
     """Move the page's stamp forward to its last visible change; returns
-    whether it moved."""
-    return PageUpdateStamp.objects.move_forward(page.pk, last_visible_change(page))
+    whether it moved. `announce=False` when the move is part of the page's
+    own publish, which is told on its own."""
+    return PageUpdateStamp.objects.move_forward(
+        page.pk, last_visible_change(page), announce=announce
+    )
 
 
 def move_stamps_of_pages_showing(contact_id, changed_at):
     """A contact was published, unpublished or expired at `changed_at`: move
-    the stamp of every live page that shows it. Returns the pages whose stamp
-    moved."""
-    return [
-        page
-        for page in pages_showing(contact_id)
-        if PageUpdateStamp.objects.move_forward(page.pk, changed_at)
-    ]
+    the stamp of every live page that shows it, in one statement. Returns the
+    ids of the pages that show it (each named by the contact's own event)."""
+    page_ids = sorted(pages_showing(contact_id).values_list("pk", flat=True))
+    PageUpdateStamp.objects.move_forward_all(page_ids, changed_at)
+    return page_ids
 
 
 def reconcile_all_stamps():

@@ -103,7 +103,7 @@ class PageCacheMiddleware:
                 if refused is not None:
                     return refused
             return self.get_response(request)
-        generation = cache.generation()
+        generation = cache.sync_generation()
         if generation is None:  # Redis down: render, keep nothing
             return self.get_response(request)
         if cache.fenced(request.path_info):

@@ -54,9 +54,7 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import DatabaseError
-from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
@@ -253,9 +251,13 @@ class PageCache:
                 exc,
             )
 
-    def generation(self):
-        """The current generation, or None when Redis cannot be trusted now
-        (down, or just back and purging failed)."""
+    def sync_generation(self):
+        """Bring this process in line with Redis and return the current
+        generation, or None when Redis cannot be trusted now (down, or just
+        back and purging failed). Not a plain read: it writes a new token
+        when Redis has none, and carries out the purges that wait in the
+        database (deleting their rows) or that an outage this process saw
+        may have missed."""
         now = time.monotonic()
         if now < self._generation_until:
             return self._generation
@@ -283,7 +285,7 @@ class PageCache:
                     if upto is not None:
                         self._forget_pending(upto)
         except redis.RedisError as exc:
-            self._failed("generation", exc)
+            self._failed("sync_generation", exc)
             return None
         self._remember(token)
         return token
@@ -430,12 +432,6 @@ def reset():
     global _cache
     with _cache_lock:
         _cache = None
-
-
-@receiver(setting_changed)
-def _settings_changed(setting, **kwargs):
-    if setting.startswith("PAGECACHE_") or setting in ("CACHE_REDIS_URL", "CORS_ALLOWED_ORIGINS"):
-        reset()
 
 
 def purge():

@@ -15,26 +15,24 @@ registered with `on_commit` at its own level, so a rolled-back savepoint
 discards its work exactly as Django discards its callbacks.
 """
 
-import threading
-
 from django.db import transaction
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import TaskResult, TaskResultStatus
 from django_tasks.utils import get_random_id, normalize_json
 
-_batches = threading.local()
+from changes.changeset import OnCommit, collect
 
 
-class _Batch:
+class _Batch(OnCommit):
     """The work enqueued at one savepoint level of one transaction, sent on
     commit. Registered with `on_commit` at that level, so a rolled-back
     savepoint discards its batch, as Django discards its callbacks."""
 
-    def __init__(self, alias):
-        self.alias = alias
+    def __init__(self, level=()):
+        self.level = level
         self.items = []
 
-    def send(self):
+    def run(self):
         # Imported here: this backend is built while Django loads its apps,
         # before the Celery tasks can be imported.
         from .outbox import send_or_keep
@@ -43,26 +41,20 @@ class _Batch:
         if self.items:
             # Kept in the database when Redis is down, and sent later.
             send_or_keep(run_wagtail_tasks, [self.items])
-            self.items = []
 
 
-def _current_batch(connection):
-    key = (connection.alias, tuple(connection.savepoint_ids))
-    batches = getattr(_batches, "by_level", None)
-    if batches is None:
-        batches = _batches.by_level = {}
-    registered = {id(func) for _, func, _ in connection.run_on_commit}
-    for stale in [k for k, b in batches.items() if id(b.send) not in registered]:
-        del batches[stale]  # sent, or discarded with a rollback
-    batch = batches.get(key)
-    if batch is None:
-        # A new transaction, or this level's batch was sent or discarded.
-        batch = _Batch(connection.alias)
-        batches[key] = batch
-        # Bound once and kept, so the identity check above finds it.
-        batch.send = batch.send
-        transaction.on_commit(batch.send, using=connection.alias, robust=True)
-    return batch
+def _add_to_batch(item):
+    """Add to the batch of the current savepoint level (the one helper for
+    one on-commit callback: changes.changeset.collect); outside a
+    transaction the item goes out at once."""
+    connection = transaction.get_connection()
+    level = tuple(connection.savepoint_ids)
+    collect(
+        _Batch,
+        lambda batch: batch.items.append(item),
+        make=lambda: _Batch(level),
+        where=lambda batch: batch.level == level,
+    )
 
 
 class CeleryBackend(BaseTaskBackend):
@@ -87,12 +79,5 @@ class CeleryBackend(BaseTaskBackend):
             errors=[],
             worker_ids=[],
         )
-        item = [task.module_path, result.args, result.kwargs]
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            _current_batch(connection).items.append(item)
-        else:
-            batch = _Batch(connection.alias)
-            batch.items.append(item)
-            transaction.on_commit(batch.send, robust=True)  # runs now
+        _add_to_batch([task.module_path, result.args, result.kwargs])
         return result

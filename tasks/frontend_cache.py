@@ -1,10 +1,10 @@
 """Wagtail's front-end cache (a CDN or Varnish: WAGTAILFRONTENDCACHE), purged
 on every change visitors see, through Celery.
 
-Wagtail itself purges only a page's own URL on the page's own publish. On
-`changes.signals.visible_change` this queues one thin task, as the change
-commits (kept in the database while the broker is down, tasks/outbox.py),
-that purges the changed pages, their parents and their sites' home pages
+Wagtail itself purges only a page's own URL on the page's own publish. For
+each committed change set (changes/changeset.py) this queues one thin task
+(kept in the database while the broker is down, tasks/outbox.py) that
+purges the set's pages, their parents and their sites' home pages
 (which list them), the pages' API details and the API's listings (pages,
 twin towns, contacts). The project's own cache (pagecache) is purged by the
 committing process itself, with no task; only this one goes through Celery,
@@ -17,10 +17,6 @@ configuration (Varnish: `ban req.url ~ ^/api/v3/`).
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
-from django.dispatch import receiver
-
-from changes.signals import visible_change
 
 from .base import RetryingTask
 from .outbox import send_or_keep
@@ -28,40 +24,11 @@ from .outbox import send_or_keep
 API_LISTINGS = ("/api/v3/pages/", "/api/v3/twin-towns/", "/api/v3/contacts/")
 
 
-class _QueuePurge:
-    """The one purge task of a transaction, for the pages of all its events
-    (a publish sends several: the page, its stamp)."""
-
-    def __init__(self):
-        self.page_ids = set()
-        self.ran = False
-
-    def __call__(self):
-        self.ran = True
-        send_or_keep(purge_frontend_cache, [sorted(self.page_ids)])
-
-
-@receiver(visible_change)
-def purge_frontend_cache_on_change(sender, kind, page_ids, **kwargs):
-    if not settings.WAGTAILFRONTENDCACHE:
-        return
-    connection = transaction.get_connection()
-    # One still registered runs with the commit (Django drops it with a
-    # savepoint that rolls back: tasks/backends.py reads the same list).
-    pending = next(
-        (
-            func
-            for _, func, _ in connection.run_on_commit
-            if isinstance(func, _QueuePurge) and not func.ran
-        ),
-        None,
-    )
-    if pending is None or not connection.in_atomic_block:
-        pending = _QueuePurge()
-        pending.page_ids.update(page_ids)
-        transaction.on_commit(pending, robust=True)
-    else:
-        pending.page_ids.update(page_ids)
+def queue_purge(page_ids):
+    """Queue the one purge task of a committed change set, for all its pages
+    (tasks/signal_handlers.py calls it on `changes_committed`)."""
+    if settings.WAGTAILFRONTENDCACHE:
+        send_or_keep(purge_frontend_cache, [list(page_ids)])
 
 
 @shared_task(name="tasks.purge_frontend_cache", base=RetryingTask)
@@ -107,15 +74,4 @@ def purge_urls(urls):
 
     batch = PurgeBatch()
     batch.add_urls(urls)
-    batch.purge()
-
-
-def purge_pages(pages):
-    """The pages' own URLs (every URL Wagtail knows for each)."""
-    if not settings.WAGTAILFRONTENDCACHE:
-        return
-    from wagtail.contrib.frontend_cache.utils import PurgeBatch
-
-    batch = PurgeBatch()
-    batch.add_pages(pages)
     batch.purge()

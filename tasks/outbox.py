@@ -1,7 +1,7 @@
 """Work that must not be lost when the broker is down.
 
-An editor's publish asks for work after it commits: Wagtail's index updates
-and cache purges, the stamps of the pages that show a contact. When Redis
+An editor's publish asks for work after it commits: Wagtail's index updates,
+the front-end cache's purge, webhook deliveries. When Redis
 does not answer at that moment, the task is kept in the database
 (`UnsentTask`) instead of being dropped, the editor's request succeeds, and
 beat's resend sweep sends it once Redis answers again. (Scheduled publishes
@@ -14,9 +14,9 @@ the same row twice (the DELETE is the claim: the second sweep's DELETE waits
 for the first and then finds nothing). The work itself is idempotent.
 
 The row is written when the send fails, after the editor's commit: a
-process killed between the two loses that work (stamps are then repaired by
-the reconcile sweep, the indexes by `rebuild_references_index` and
-`update_index`). Writing every task into the editor's transaction would
+process killed between the two loses that work (the indexes are then
+rebuilt by `rebuild_references_index` and `update_index`; webhook
+deliveries are rows their sweep finds). Writing every task into the editor's transaction would
 close that gap at two more queries on every publish.
 
 Only the broker's errors mean "keep it for later". Any other error at send

@@ -58,14 +58,15 @@ def plan_due():
     return scheduling.plan(send_publishes=queue_publishes, send_expiries=queue_expiries)
 
 
-def plan_revision(revision_id):
-    """Queue a revision just scheduled, when the next sweep would be too late."""
+def queue_revision_if_due(revision_id):
+    """Queue a revision just scheduled, when the next sweep would be too late
+    (`scheduling.plan_revision` decides)."""
     return scheduling.plan_revision(revision_id, send_publishes=queue_publishes)
 
 
-def plan_expiry(obj):
+def queue_expiry_if_due(obj):
     """Queue the expiry of an object just published, when the next sweep
-    would be too late."""
+    would be too late (`scheduling.plan_expiry` decides)."""
     return scheduling.plan_expiry(obj, send_expiries=queue_expiries)
 
 

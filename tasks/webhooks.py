@@ -2,7 +2,8 @@
 
 Thin shells over `webhooks.delivery`. A change's outbox rows are written by
 the webhooks app in the change's transaction; here their delivery is queued
-once it commits (kept in the database when Redis is down, `send_or_keep`).
+once it commits (tasks/signal_handlers.py; kept in the database when
+Redis is down, `send_or_keep`).
 The rows are the truth: the next attempt's time is on each row and the
 sweep finds what is due, so no message is ever delayed (a countdown past
 the visibility timeout would be delivered twice), and a lost message costs
@@ -11,20 +12,10 @@ scheduling one: a slow endpoint never holds up a publish.
 """
 
 from celery import shared_task
-from django.dispatch import receiver
 
 from webhooks import delivery
-from webhooks.signals import deliveries_due
 
 from .base import PipelineTask
-from .outbox import send_or_keep
-from .receivers import after_commit
-
-
-@receiver(deliveries_due)
-def queue_deliveries(sender, delivery_ids, **kwargs):
-    for delivery_id in delivery_ids:
-        after_commit(send_or_keep, deliver_webhook, [delivery_id])
 
 
 @shared_task(name="tasks.deliver_webhook", base=PipelineTask)

@@ -171,3 +171,18 @@ def test_the_foundation_imports_no_app_above_it(graph):
         if package_of(target) not in FOUNDATION
     }
     assert not wrong
+
+
+def test_receivers_are_connected_in_one_module_per_app():
+    """How a change flows is read in one place per app: its
+    `signal_handlers.py`, whose `register_signal_handlers()` its AppConfig's
+    `ready()` calls (as Wagtail does)."""
+    wrong = []
+    for name, path in project_modules().items():
+        text = path.read_text()
+        connects = "@receiver(" in text or ".connect(" in text
+        if connects and not name.endswith(".signal_handlers") and not name.startswith("cms"):
+            wrong.append(name)
+    assert not wrong
+    for app in ("changes", "intl_pages", "pagecache", "tasks", "webhooks"):
+        assert "register_signal_handlers()" in (ROOT / app / "apps.py").read_text(), app

@@ -6,4 +6,6 @@ class WebhooksConfig(AppConfig):
     verbose_name = "webhooks"
 
     def ready(self):
-        from . import receivers  # noqa: F401 (connects the receiver of visible_change)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

@@ -73,21 +73,29 @@ def new_webhook_id():
     return f"msg_{uuid.uuid4().hex}"
 
 
+def _body(kind, page_ids, contact_id, at, now):
+    """The body of the change's deliveries, or None when it names only
+    pages a restricted audience sees (nothing public changed)."""
+    pages = page_entries(kind, page_ids)
+    if page_ids and not pages and kind not in (*CONTACT_KINDS, *PAGE_GONE_KINDS):
+        return None
+    return json.dumps(
+        payload(kind, pages, contact_id, at or now, now),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def record(kind, page_ids=(), contact_id=None, at=None):
     """Write the deliveries of one change, in the caller's transaction.
     Returns their ids."""
     endpoints = subscribers(kind)
     if not endpoints:
         return []
-    pages = page_entries(kind, page_ids)
-    if page_ids and not pages and kind not in (*CONTACT_KINDS, *PAGE_GONE_KINDS):
-        return []  # published for a restricted audience only: nothing public changed
     now = timezone.now()
-    body = json.dumps(
-        payload(kind, pages, contact_id, at or now, now),
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    body = _body(kind, page_ids, contact_id, at, now)
+    if body is None:
+        return []
     retry_until = now + timedelta(seconds=settings.WEBHOOKS_RETRY_FOR_SECONDS)
     rows = Delivery.objects.bulk_create(
         Delivery(
@@ -101,3 +109,14 @@ def record(kind, page_ids=(), contact_id=None, at=None):
         for endpoint in endpoints
     )
     return [row.pk for row in rows]
+
+
+def rewrite(delivery_ids, change):
+    """Give the deliveries of a change, written earlier in this transaction,
+    the payload of the change as it has grown since (more pages, a later
+    time). Returns how many rows it found: none when a savepoint that wrote
+    them rolled back."""
+    body = _body(change.kind, change.page_ids, change.contact_id, change.at, timezone.now())
+    if body is None:
+        return Delivery.objects.filter(pk__in=delivery_ids).count()
+    return Delivery.objects.filter(pk__in=delivery_ids).update(payload=body)

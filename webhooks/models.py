@@ -22,6 +22,8 @@ EVENT_LABELS = {
     changes.CONTACT_PUBLISHED: "kontaktperson publicerad",
     changes.CONTACT_UNPUBLISHED: "kontaktperson avpublicerad",
     changes.CONTACT_EXPIRED: "kontaktperson avpublicerad vid utgångstid",
+    changes.PAGE_MOVED: "sidans adress ändrad",
+    changes.SITE_CHANGED: "webbplats eller inställning ändrad",
     changes.STAMP_MOVED: "”Senast uppdaterad” flyttad",
 }
 EVENT_CHOICES = [(kind, EVENT_LABELS[kind]) for kind in changes.KINDS]

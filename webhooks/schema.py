@@ -29,8 +29,14 @@ DESCRIPTIONS = {
     "pages that showed the contact and no longer do.",
     changes.CONTACT_EXPIRED: "A contact person was unpublished at their expiry time: "
     "`data.pages` are the live pages that showed the contact.",
-    changes.STAMP_MOVED: "A page's “Senast uppdaterad” (last updated) moved forward, because "
-    "something it shows was published: `data.at` is the new time.",
+    changes.PAGE_MOVED: "A page's address changed (it was moved, or its slug changed): "
+    "`data.pages` are that page and the live pages under it, at their new addresses. Their old "
+    "addresses no longer answer.",
+    changes.SITE_CHANGED: "A site or a site setting was saved or deleted: what any page shows "
+    "may have changed. `data.pages` is empty: rebuild everything.",
+    changes.STAMP_MOVED: "A page's “Senast uppdaterad” (last updated) moved forward by the "
+    "sweep that repairs stamps: `data.at` is the new time. A page's own publish and a "
+    "contact's change move the stamps within their own event, and send no `page.stamp_moved`.",
 }
 
 WEBHOOK_HEADERS = {

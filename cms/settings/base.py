@@ -250,12 +250,8 @@ CELERY_TASK_ROUTES = {
     "tasks.expire_objects": {"queue": SCHEDULE_QUEUE},
     "tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
     # Cheap, and must not wait behind a backlog of background work after an
-    # outage: what it sends includes stamps, which go to this queue too.
+    # outage.
     "tasks.resend_unsent": {"queue": SCHEDULE_QUEUE},
-    # A contact's publish moves the "Senast uppdaterad" of the pages that
-    # show it: the visitor sees the new phone number and the new date
-    # together, not the date a while later, behind background work.
-    "tasks.propagate_contact_change": {"queue": SCHEDULE_QUEUE},
     # Webhook deliveries wait on other people's servers: the default queue,
     # never the scheduling worker's.
     "tasks.deliver_webhook": {"queue": "celery"},

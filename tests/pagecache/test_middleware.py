@@ -185,7 +185,7 @@ def test_a_purge_by_another_process_is_seen_within_the_check_interval(pagecache_
 def test_one_purge_for_all_the_events_of_a_transaction(
     pagecache_on, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from changes.signals import PAGE_PUBLISHED, STAMP_MOVED, announce
+    from changes.signals import PAGE_PUBLISHED, SITE_CHANGED, STAMP_MOVED, announce
     from pagecache import store
     from tests.builders import make_page
 
@@ -196,6 +196,7 @@ def test_one_purge_for_all_the_events_of_a_transaction(
     with django_capture_on_commit_callbacks(execute=True):
         announce(PAGE_PUBLISHED, [page.pk])
         announce(STAMP_MOVED, [page.pk])
+        announce(SITE_CHANGED)
     assert len(purges) == 1
     with django_capture_on_commit_callbacks(execute=True):
         announce(STAMP_MOVED, [page.pk])

@@ -207,7 +207,9 @@ def named_pages(kind=None):
     return [[page["id"] for page in json.loads(row.payload)["data"]["pages"]] for row in rows]
 
 
-def test_no_payload_names_a_page_that_is_not_public(db):
+def test_no_payload_names_a_page_that_is_not_public(transactional_db):
+    # Each step commits, as in the admin: one change set each (the changes of
+    # one transaction would be one set, merging their pages).
     make_endpoint("https://frontend.example.org/hook")
     home = make_site_root()
     public = make_page(title="Öppen", parent=home)

@@ -96,10 +96,12 @@ def home_tx(transactional_db, broker, cache_redis):
 
 
 @pytest.fixture
-def page_db(db):
+def page_db(db, django_capture_on_commit_callbacks):
     """The test page, in the test's own transaction (for tests that need no
-    worker and no commit)."""
-    return build_content().page
+    worker and no commit). Its on-commit work runs as if it had committed:
+    what a test does next is a change set of its own."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return build_content().page
 
 
 @pytest.fixture

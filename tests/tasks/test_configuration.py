@@ -22,7 +22,6 @@ def test_the_project_tasks_are_registered():
         "tasks.expire_objects",
         "tasks.sweep_schedule",
         "tasks.resend_unsent",
-        "tasks.propagate_contact_change",
         "tasks.reconcile_stamps",
         "tasks.run_wagtail_task",
         "tasks.run_wagtail_tasks",
@@ -70,7 +69,7 @@ def test_every_task_acknowledges_late_and_has_the_settings_time_limits():
 
 
 def test_every_task_logs_its_failure_and_only_single_object_tasks_retry_on_their_own():
-    retrying = {"tasks.publish_revision", "tasks.expire_object", "tasks.propagate_contact_change"}
+    retrying = {"tasks.publish_revision", "tasks.expire_object"}
     retrying.add("tasks.run_wagtail_task")
     retrying.add("tasks.purge_frontend_cache")
     for name, task in project_tasks().items():

@@ -1,35 +1,38 @@
-"""The Django internals that tasks/backends.py reads, pinned.
+"""The Django internals that changes/changeset.py reads, pinned.
 
-The django-tasks backend sends the work enqueued at one savepoint level as
-one Celery message, on commit. To know the level and whether its batch is
-still to be sent, `_current_batch` reads two undocumented attributes of the
-connection (as of Django 5.2, django/db/backends/base/base.py and
+`changes.changeset.collect` is the one helper for "one on-commit callback
+per transaction": the change set of a transaction (whose commit purges the
+caches once and queues one front-end purge) and the django-tasks backend's
+batches (tasks/backends.py: the work enqueued at one savepoint level, sent as
+one Celery message) both go through it. To find the callback still waiting
+for the commit, `waiting` and the backend read undocumented attributes of
+the connection (as of Django 5.2, django/db/backends/base/base.py and
 django/db/transaction.py):
 
 - `connection.in_atomic_block`: whether an `atomic` block is open (outside
   one, `on_commit` runs the callback at once).
 - `connection.savepoint_ids`: the list of the savepoints that `atomic`
   opened and that are still open, innermost last; a nested `atomic()`
-  appends its savepoint's id and pops it on exit. A batch is keyed by
-  `(alias, tuple(savepoint_ids))`.
+  appends its savepoint's id and pops it on exit. A backend batch is keyed
+  by `tuple(savepoint_ids)`.
 - `connection.run_on_commit`: the list of callbacks waiting for the commit,
   each a tuple `(sids, func, robust)`, where `sids` is the set of the
   savepoint ids open when `on_commit(func)` was called. Rolling back to a
   savepoint drops every callback whose `sids` hold it; the commit of the
-  outermost block runs them all and empties the list. The backend looks for
-  its batch's bound `send` among the `func`s, by identity, to tell a batch
-  still waiting from one that was sent or discarded.
+  outermost block runs them all and empties the list. `waiting` looks for
+  the callback among the `func`s, by type, to tell one still waiting from
+  one that was run or discarded.
 
 If a Django upgrade changes any of this, a test here fails and says what
-changed; the backend's batching (`_current_batch`) must then be brought in
-line with the new Django before the upgrade goes in.
+changed; `changes.changeset.waiting` must then be brought in line with the
+new Django before the upgrade goes in.
 """
 
 import django
 import pytest
 from django.db import transaction
 
-BACKEND = "tasks/backends.py (`_current_batch`)"
+BACKEND = "changes/changeset.py (`waiting`, `collect`)"
 
 
 class Rollback(Exception):
@@ -221,3 +224,32 @@ def test_the_outermost_commit_runs_the_callbacks_in_order_and_empties_the_list()
         internal(connection, "savepoint_ids") == [],
         "`connection.savepoint_ids` is not empty outside any atomic() block",
     )
+
+
+def test_the_helper_finds_the_callback_waiting_and_not_one_rolled_back_or_run(db):
+    from changes.changeset import OnCommit, collect, waiting
+
+    class Work(OnCommit):
+        def __init__(self):
+            self.items = []
+
+        def run(self):
+            pass
+
+    def add(item):
+        return lambda work: work.items.append(item)
+
+    with transaction.atomic():
+        first = collect(Work, add(1))
+        pinned(collect(Work, add(2)) is first, "a second collect() did not find the first callback")
+        pinned(first.items == [1, 2], f"the callback collected {first.items}, not [1, 2]")
+        with pytest.raises(Rollback), transaction.atomic():
+            inner = collect(Work, add(3), where=lambda work: work is not first)
+            raise Rollback
+        pinned(
+            waiting(Work, where=lambda work: work is inner) is None,
+            "a callback of a rolled-back savepoint is still found waiting",
+        )
+        first()
+        pinned(waiting(Work) is None, "a callback that ran is still found waiting")
+        pinned(collect(Work, add(4)) is not first, "collect() gave work to a callback that ran")

@@ -43,10 +43,10 @@ def test_the_delivery_is_written_in_the_publish_transaction(page_db, listener):
 def test_the_sending_is_queued_only_when_the_change_commits(
     page_db, listener, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from tasks import webhooks as webhook_tasks
+    from tasks import signal_handlers
 
     queued = []
-    monkeypatch.setattr(webhook_tasks, "send_or_keep", lambda task, args: queued.append(args))
+    monkeypatch.setattr(signal_handlers, "send_or_keep", lambda task, args: queued.append(args))
     make_endpoint(listener.url, events=[changes.PAGE_PUBLISHED])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         publish_title(page_db, "Ny rubrik")
