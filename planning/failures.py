@@ -76,7 +76,7 @@ def mail_failure(failure_id):
     call waits, then sees it sent. Returns whether a message was sent."""
     with transaction.atomic():
         failure = (
-            ScheduledChangeFailure.objects.select_for_update()
+            ScheduledChangeFailure.objects.select_for_update(of=("self",))
             .select_related("scheduled_by", "content_type")
             .filter(pk=failure_id, mailed_at__isnull=True)
             .first()

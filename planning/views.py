@@ -4,7 +4,7 @@ reads `rows.scheduled_changes`."""
 
 import calendar as month_calendar
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -358,5 +359,7 @@ class DashboardPanel(Component):
             "rows": rows,
             "report_url": reverse("planning_report"),
             "calendar_url": reverse("planning_calendar"),
-            "now": now.astimezone(UTC),
+            # A component renders without the request: its form's token here.
+            "csrf_token_value": get_token(self.request),
+            "here": self.request.get_full_path(),
         }

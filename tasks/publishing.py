@@ -21,6 +21,7 @@ from planning import failures as schedule_failures
 
 from . import scheduling
 from .base import PipelineTask, RetryingTask
+from .outbox import send_or_keep
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,10 @@ def yield_to_publishing():
 def tell_failure(failure_id):
     """Mail the failure to its author once the record is committed."""
     if failure_id is not None:
-        transaction.on_commit(lambda: mail_schedule_failure.delay(failure_id), robust=True)
+        # Through the outbox: with Redis away, the mail waits in the database.
+        transaction.on_commit(
+            lambda: send_or_keep(mail_schedule_failure, [failure_id]), robust=True
+        )
 
 
 def _told(outcome):

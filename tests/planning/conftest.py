@@ -43,3 +43,14 @@ def plan(moderator):
 
 def fixed(year, month, day, hour, minute=0):
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# The pipeline's real worker, broker and content (tests/tasks/conftest.py).
+from tests.tasks.conftest import (  # noqa: E402, F401
+    broker,
+    cache_redis,
+    content_tx,
+    page_tx,
+    task_runs,
+    worker,
+)
