@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
@@ -271,6 +271,9 @@ def action_view(request):
         return _back(request)
     except (ScheduleError, actions.ActionError, ValueError) as error:
         messages.error(request, getattr(error, "message", str(error)))
+        return _back(request)
+    except ValidationError as error:  # the revision is not valid (any more)
+        messages.error(request, "Det gick inte: " + " ".join(error.messages))
         return _back(request)
     messages.success(request, done.format(obj))
     return _back(request)

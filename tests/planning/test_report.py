@@ -13,6 +13,7 @@ from wagtail.models import Page, PageLogEntry
 from planning import failures
 from planning.models import EXPIRE, PUBLISH
 from planning.rows import scheduled_changes
+from tests.builders import make_page
 from tests.intl_pages.admin_forms import make_user
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,19 @@ def test_the_dashboard_shows_the_coming_week_and_failures(moderator_client, plan
     assert "Sluggen var upptagen." in body
     # Three days ahead is inside the week, forty is not.
     assert "Gammalt avtal" in body
+
+
+def test_publish_now_of_a_revision_no_longer_valid_is_refused_in_swedish(moderator_client, plan):
+    page = plan["page"]
+    [row] = [r for r in scheduled_changes() if r.action == PUBLISH]
+    # Its slug taken by a sibling since it was scheduled.
+    taken = make_page(title="Upptagen")
+    revision = page.revisions.get(pk=row.revision_id)
+    revision.content["slug"] = taken.slug
+    revision.save(update_fields=["content"])
+
+    response = act(moderator_client, page, PUBLISH, "now", revision=row.revision_id)
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert not page.live
+    assert "Det gick inte" in text(moderator_client.get(REPORT))
