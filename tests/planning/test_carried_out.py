@@ -2,11 +2,14 @@
 object, so that its edit form no longer shows it as planned and the next save
 does not fail with "Invalid schedule" (an expiry in the past)."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from wagtail.models import Page
+from wagtail.users.models import UserProfile
 
 from intl_pages.forms import SCHEDULE_HELP
 from tasks import scheduling
@@ -92,3 +95,18 @@ def test_the_scheduling_panels_say_swedish_time(client):
     assert SCHEDULE_HELP.startswith("Svensk tid, CET/CEST")
     for url in (edit_url(page), contact_edit_url(contact)):
         assert SCHEDULE_HELP in client.get(url).content.decode()
+
+
+def test_every_editor_works_in_stockholm_time(settings):
+    assert settings.WAGTAIL_USER_TIME_ZONES == ["Europe/Stockholm"]
+    admin = make_user("admin", superuser=True)
+
+    # A zone chosen before the pin would still be used: the migration forgets it.
+    profile = UserProfile.get_for_user(admin)
+    profile.current_time_zone = "UTC"
+    profile.save()
+    migration = importlib.import_module("planning.migrations.0002_stockholm_time_for_every_editor")
+    migration.forget_chosen_time_zones(django_apps, None)
+    profile.refresh_from_db()
+    assert profile.current_time_zone == ""
+    assert profile.get_current_time_zone() == "Europe/Stockholm"
