@@ -358,9 +358,3 @@ def scheduled_changes(user=None, start=None, end=None, kinds=None, owner=None):
     if user is not None:
         rows = [row for row in rows if may_see(user, row.object)]
     return sorted(rows, key=_sort_key)
-
-
-def schedulers():
-    """The users who scheduled something, for the owner filter."""
-    users = {row.scheduled_by for row in scheduled_changes() if row.scheduled_by is not None}
-    return sorted(users, key=lambda u: (u.get_full_name() or u.get_username()).lower())

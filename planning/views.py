@@ -133,7 +133,15 @@ class ReportView(WagtailAdminTemplateMixin, TemplateView):
             rows=with_permissions(rows, self.request.user),
             attention=sum(1 for row in rows if row.needs_attention),
             here=self.request.get_full_path(),
-            calendar_url=reverse("planning_calendar"),
+            calendar_url=reverse("planning_calendar")
+            + "?"
+            + urlencode(
+                {
+                    n: self.request.GET[n]
+                    for n in ("typ", "schemalagd_av")
+                    if self.request.GET.get(n)
+                }
+            ),
             feed_url=reverse("planning_feed_settings"),
         )
         return context
@@ -175,10 +183,20 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             next_day = grid_start + timedelta(days=7)
             week = grid_start.isocalendar()
             title = f"Vecka {week.week} {week.year}"
+        # The list's filters of type and owner hold here too; the grid is the period.
+        form = FilterForm(self.request.GET or None)
+        chosen = form.arguments()
+        kept = {
+            name: self.request.GET[name]
+            for name in ("typ", "schemalagd_av")
+            if self.request.GET.get(name) and name not in form.errors
+        }
         rows = scheduled_changes(
             user=self.request.user,
             start=stockholm_midnight(grid_start),
             end=stockholm_midnight(grid_end + timedelta(days=1)),
+            kinds=chosen.get("kinds"),
+            owner=chosen.get("owner"),
         )
         by_day = {}
         for row in rows:
@@ -207,16 +225,22 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             )
             current += timedelta(days=7)
         base = reverse("planning_calendar")
+
+        def url(vy, on):
+            return f"{base}?{urlencode({'vy': vy, 'datum': on.isoformat(), **kept})}"
+
         context.update(
             view=view,
             title=title,
             weeks=weeks,
             weekdays=WEEKDAYS,
-            previous_url=f"{base}?{urlencode({'vy': view, 'datum': previous_day.isoformat()})}",
-            next_url=f"{base}?{urlencode({'vy': view, 'datum': next_day.isoformat()})}",
-            week_url=f"{base}?{urlencode({'vy': 'vecka', 'datum': day.isoformat()})}",
-            month_url=f"{base}?{urlencode({'vy': 'manad', 'datum': day.isoformat()})}",
-            list_url=reverse("planning_report"),
+            previous_url=url(view, previous_day),
+            next_url=url(view, next_day),
+            week_url=url("vecka", day),
+            month_url=url("manad", day),
+            list_url=f"{reverse('planning_report')}?{urlencode(kept)}"
+            if kept
+            else reverse("planning_report"),
         )
         return context
 

@@ -62,6 +62,10 @@ def test_the_month_and_its_neighbours(client, moderator, scheduled):
     assert "datum=2030-02-01" in html and "datum=2030-04-01" in html
     april = client.get(CALENDAR, {"vy": "manad", "datum": "2030-04-10"}).content.decode()
     assert "Vänorter i Europa" not in cells(april).get("2030-04-10", "")
+    # The list's filters hold in the calendar, and in its links.
+    contacts = client.get(CALENDAR, {"vy": "manad", "datum": "2030-03-10", "typ": "contact"})
+    assert "Vänorter i Europa" not in contacts.content.decode()
+    assert "typ=contact" in contacts.content.decode()
     # A bad date shows today's week, not an error.
     assert client.get(CALENDAR, {"datum": "i morgon"}).status_code == 200
 
