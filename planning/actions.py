@@ -7,10 +7,12 @@ publish the object."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from wagtail.models import Page, Revision
 
 from headless.scheduling import NOT_YOURS, change_schedule
 
+from .failures import base_content_type
 from .models import EXPIRE, PUBLISH, ScheduledChangeFailure
 from .rows import may_publish
 
@@ -25,10 +27,7 @@ def _check(user, obj):
 
 
 def _settle_failures(obj, action, user):
-    from django.utils import timezone
-
-    from .failures import base_content_type
-
+    """A change cancelled, moved or done: its failures are dealt with."""
     ScheduledChangeFailure.objects.filter(
         content_type=base_content_type(obj),
         object_id=str(obj.pk),

@@ -188,3 +188,36 @@ def test_publish_now_of_a_revision_no_longer_valid_is_refused_in_swedish(moderat
     page.refresh_from_db()
     assert not page.live
     assert "Det gick inte" in text(moderator_client.get(REPORT))
+
+
+@pytest.mark.parametrize("path", [REPORT, "/admin/reports/schemalagt/kalender/", "/admin/"])
+def test_the_views_queries_do_not_grow_with_the_rows(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from headless.scheduling import change_schedule
+
+    from .conftest import ahead
+
+    editor = make_user("redaktor", "Editors")
+    moderator = make_user("moderator", "Moderators")
+    client.force_login(editor)
+
+    day = ahead(hours=2).astimezone(timezone.get_default_timezone()).date()
+    query = {"vy": "manad", "datum": day.isoformat()} if "kalender" in path else {}
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, query)
+        assert response.status_code == 200
+        assert "Sida 0" in response.content.decode()
+        return len(queries)
+
+    change_schedule(make_page(title="Sida 0", live=False), moderator, go_live_at=ahead(hours=2))
+    count()  # the first request makes the user's profile
+    one = count()
+    for number in range(1, 6):
+        page = make_page(title=f"Sida {number}", live=False)
+        change_schedule(page, moderator, go_live_at=ahead(hours=2, minutes=number))
+    assert len(scheduled_changes()) == 6
+    assert count() == one

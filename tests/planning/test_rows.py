@@ -103,10 +103,15 @@ def test_only_what_the_user_may_see(plan, db):
     assert len(scheduled_changes(user=editor)) == 3
 
 
-def test_the_queries_do_not_grow_with_the_rows(moderator):
+@pytest.mark.parametrize("as_editor", [False, True])
+def test_the_queries_do_not_grow_with_the_rows(moderator, as_editor):
+    editor = make_user("redaktor", "Editors")
+
     def count():
+        # Fetched afresh: a user object caches its permissions.
+        viewer = get_user_model().objects.get(pk=editor.pk) if as_editor else None
         with CaptureQueriesContext(connection) as queries:
-            rows = scheduled_changes()
+            rows = scheduled_changes(user=viewer)
             [(row.scheduled_by, row.edit_url, row.compare_url) for row in rows]
         return len(rows), len(queries)
 
