@@ -19,7 +19,7 @@ from tasks import health, publishing, scheduling
 from tests.builders import make_page
 from tests.intl_pages.admin_forms import make_user
 from tests.ports import free_port
-from tests.tasks.support import fetch_page, seconds_from_now, wait_until
+from tests.tasks.support import fetch_page, requires_postgresql, seconds_from_now, wait_until
 
 
 class Mailbox:
@@ -120,3 +120,37 @@ def test_retries_spent_are_recorded_once(db):
     assert "databasen svarade inte" in failure.reason
     assert failure.due_at == revision.approved_go_live_at
     assert failure.due_at - seconds_from_now(0) > timedelta(minutes=50)
+
+
+@requires_postgresql  # SQLite does not hold a text to its column's length
+@pytest.mark.django_db(transaction=True)
+def test_a_publish_whose_retries_are_spent_is_told_once(
+    worker, page_tx, mailbox, task_runs, monkeypatch
+):
+    # No retries, so that the worker gives up at once, as it would after
+    # its eight (about a quarter of an hour).
+    monkeypatch.setattr(publishing.publish_revision, "max_retries", 0)
+    author = make_user("anna", superuser=True)
+    author.email = "anna@example.org"
+    author.save()
+    page = fetch_page(page_tx.pk)
+    page.title = "Trasig"
+    page.save_revision(user=author)
+    go_live_at = seconds_from_now(2).replace(microsecond=0)
+    change_schedule(page, author, go_live_at=go_live_at)
+    revision = page.revisions.get(approved_go_live_at__isnull=False)
+    # A title for search engines longer than its column: the database
+    # refuses the publish every time, and the publish's light clean (for a
+    # validation error, recorded without retries) does not look at it.
+    revision.content["seo_title"] = "x" * 300
+    revision.save(update_fields=["content"])
+
+    failure = wait_until(
+        lambda: ScheduledChangeFailure.objects.filter(mailed_at__isnull=False).first(),
+        what="the failure to be recorded and mailed",
+    )
+    assert failure.revision_id == revision.pk and failure.scheduled_by == author
+    assert failure.reason.startswith("Försöken tog slut")
+    [(recipients, _message)] = mailbox.messages
+    assert recipients == ["anna@example.org"]
+    assert fetch_page(page_tx.pk).title != "Trasig"
