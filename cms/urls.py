@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from feedback import urls as feedback_urls
 from headless.api import api
+from planning.views import ical_view
 from security.views import PasswordResetView
 from tasks.health import healthz
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("feedback/", include(feedback_urls)),
     path("api/v3/", api.urls),
+    # An editor's calendar feed: the secret in the address is the key.
+    path("kalender/<str:secret>/schemalagt.ics", ical_view, name="planning_ical"),
 ]
 
 if settings.DEBUG:

@@ -15,6 +15,8 @@ from django.utils.dateparse import parse_datetime
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 SCHEDULE_FIELDS = ("go_live_at", "expire_at")
+# Wagtail's scheduling widget names no time zone (its issue #4890).
+SCHEDULE_HELP = "Svensk tid, CET/CEST (vintertid UTC+1, sommartid UTC+2)."
 
 
 def daylight_saving_problem(naive, zone):
@@ -46,6 +48,12 @@ def daylight_saving_message(naive, zone):
 
 
 class DaylightSavingFormMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SCHEDULE_FIELDS:
+            if name in self.fields:
+                self.fields[name].help_text = SCHEDULE_HELP
+
     def clean(self):
         cleaned_data = super().clean()
         zone = timezone.get_current_timezone()

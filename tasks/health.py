@@ -9,7 +9,8 @@ and one Redis round trip, and each web process keeps its verdict for
 `HEALTH_MEMO_SECONDS`, so a flood of checks costs no more than one a second.
 
 The detailed report (`report()`: each check on its own, how long ago each
-queue's heartbeat and the last sweep were, overdue schedules, tasks waiting
+queue's heartbeat and the last sweep were, overdue schedules, scheduled
+changes that failed and no one has marked as seen, tasks waiting
 for the broker, digests, webhooks, the rate limiter) goes only to a request
 with `Authorization: Bearer <HEALTH_TOKEN>` or from an address the
 trusted-proxy rule counts as internal (`security.clients.is_internal`);
@@ -33,6 +34,7 @@ from django.views.decorators.http import require_safe
 
 from feedback import digests as feedback_digests
 from feedback import ratelimit as feedback_ratelimit
+from planning import failures as schedule_failures
 from security.clients import bearer_secret, is_internal
 from webhooks import delivery as webhook_delivery
 
@@ -160,6 +162,17 @@ def report(ping=False):
         result["overdue"] = overdue
         if overdue:
             result["ok"] = False
+        try:
+            failed = schedule_failures.unseen_count()
+        except Exception as exc:  # e.g. before `migrate`: still answer in JSON
+            result["schedule_failures_error"] = exc.__class__.__name__
+            result["ok"] = False
+        else:
+            # Scheduled changes that failed and no one has marked as seen:
+            # content that is not what the editors planned.
+            result["schedule_failures"] = failed
+            if failed:
+                result["ok"] = False
         try:
             unsent, oldest, failed = outbox.unsent_summary()
         except Exception as exc:  # e.g. before `migrate`: still answer in JSON

@@ -14,10 +14,14 @@ from collections import Counter
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+
+from planning import failures as schedule_failures
 
 from . import scheduling
 from .base import PipelineTask, RetryingTask
+from .outbox import send_or_keep
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +101,42 @@ def yield_to_publishing():
         logger.warning("Kunde inte läsa publiceringsmarkeringen i cachen.", exc_info=True)
 
 
+# Failures
+
+
+def tell_failure(failure_id):
+    """Mail the failure to its author once the record is committed."""
+    if failure_id is not None:
+        # Through the outbox: with Redis away, the mail waits in the database.
+        transaction.on_commit(
+            lambda: send_or_keep(mail_schedule_failure, [failure_id]), robust=True
+        )
+
+
+def _told(outcome):
+    if outcome.status == scheduling.FAILED:
+        tell_failure(outcome.failure_id)
+    return outcome
+
+
+class ScheduledChangeTask(RetryingTask):
+    """One object's publish or expiry: when its retries are spent, the
+    failure is recorded and its author told, besides the log."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+        try:
+            tell_failure(scheduling.record_gave_up(self.name, list(args), exc))
+        except Exception:
+            logger.exception("Kunde inte registrera felet i %s %s.", self.name, args)
+
+
+@shared_task(name="tasks.mail_schedule_failure", base=RetryingTask)
+def mail_schedule_failure(failure_id):
+    """Tell the user who scheduled a change that failed, once."""
+    return schedule_failures.mail_failure(failure_id)
+
+
 # The tasks
 
 
@@ -113,16 +153,16 @@ def _wait_if_early(task, outcome):
     raise task.retry(countdown=outcome.wait_seconds, max_retries=None)
 
 
-@shared_task(name="tasks.publish_revision", bind=True, base=RetryingTask)
+@shared_task(name="tasks.publish_revision", bind=True, base=ScheduledChangeTask)
 def publish_revision(self, revision_id, go_live_at_iso):
     _mark_publishing()
     outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
     if _wait_if_early(self, outcome):
         outcome = scheduling.publish_scheduled_revision(revision_id, go_live_at_iso)
-    return outcome.status
+    return _told(outcome).status
 
 
-@shared_task(name="tasks.expire_object", bind=True, base=RetryingTask)
+@shared_task(name="tasks.expire_object", bind=True, base=ScheduledChangeTask)
 def expire_object(self, content_type_id, object_id, expire_at_iso):
     outcome = scheduling.expire_scheduled_object(content_type_id, object_id, expire_at_iso)
     if _wait_if_early(self, outcome):
@@ -137,7 +177,7 @@ class _Publishes:
         self.due_iso = go_live_at_iso
 
     def do(self, revision_id):
-        return scheduling.publish_scheduled_revision(revision_id, self.due_iso)
+        return _told(scheduling.publish_scheduled_revision(revision_id, self.due_iso))
 
     def queue(self, revision_ids):
         queue_publishes(revision_ids, scheduling.from_iso(self.due_iso))

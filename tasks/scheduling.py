@@ -23,12 +23,16 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import DraftStateMixin, Page, Revision
 
 from changes.signals import by_schedule
 from intl_pages.models import publishing_approved_revision
+from planning import failures as schedule_failures
+from planning.models import EXPIRE, PUBLISH
+from planning.rows import scheduler_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +40,14 @@ PUBLISHED = "published"
 EXPIRED = "expired"
 STALE = "stale"  # rescheduled, cancelled, already done by someone else
 EARLY = "early"  # woke before its time: retry, never publish early
+FAILED = "failed"  # cannot be done as scheduled: recorded, its author told
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str
     wait_seconds: float = 0.0
+    failure_id: int | None = None
 
 
 def horizon():
@@ -71,15 +77,23 @@ def publish_scheduled_revision(revision_id, go_live_at_iso, now=None):
     if now < go_live_at:
         return Outcome(EARLY, (go_live_at - now).total_seconds())
 
-    with transaction.atomic():
-        claimed = Revision.objects.filter(
-            pk=revision_id, approved_go_live_at=go_live_at, approved_go_live_at__lte=now
-        ).update(approved_go_live_at=None)
-        if not claimed:
-            return Outcome(STALE)
-        revision = Revision.objects.select_related("content_type").get(pk=revision_id)
-        with publishing_approved_revision(), by_schedule():
-            revision.publish(log_action="wagtail.publish.scheduled", skip_permission_checks=True)
+    try:
+        with transaction.atomic():
+            claimed = Revision.objects.filter(
+                pk=revision_id, approved_go_live_at=go_live_at, approved_go_live_at__lte=now
+            ).update(approved_go_live_at=None)
+            if not claimed:
+                return Outcome(STALE)
+            revision = Revision.objects.select_related("content_type").get(pk=revision_id)
+            with publishing_approved_revision(), by_schedule():
+                revision.publish(
+                    log_action="wagtail.publish.scheduled", skip_permission_checks=True
+                )
+            clear_carried_out(revision.content_object, "go_live_at", go_live_at)
+    except ValidationError as error:
+        # The revision is no longer valid (its slug taken meanwhile, ...):
+        # retrying cannot help. Nothing was published.
+        return _publish_failed(revision_id, go_live_at, _reason(error))
     logger.info(
         "Publicerade schemalagd version %s av %s %s (planerad %s).",
         revision_id,
@@ -110,10 +124,79 @@ def expire_scheduled_object(content_type_id, object_id, expire_at_iso, now=None)
             obj = obj.specific
         with by_schedule():
             obj.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+        clear_carried_out(obj, "expire_at", expire_at)
     logger.info(
         "Avpublicerade %s %s vid utgångstiden %s.", model.__name__, object_id, expire_at_iso
     )
     return Outcome(EXPIRED)
+
+
+def clear_carried_out(obj, name, when):
+    """Forget a go-live or expiry once carried out (Wagtail #13896): left on
+    the object and its revisions, the edit form shows it as still planned,
+    and an expiry in the past makes the next save fail ("Invalid schedule").
+    The row and the revisions that still carry this very time."""
+    base = Page if isinstance(obj, Page) else type(obj)
+    base.objects.filter(pk=obj.pk, **{name: when}).update(**{name: None})
+    setattr(obj, name, None)
+    for revision in obj.revisions.filter(
+        pk__in=[pk for pk in (obj.live_revision_id, obj.latest_revision_id) if pk]
+    ):
+        stored = revision.content.get(name)
+        if stored and from_iso(stored.replace("Z", "+00:00")) == when:
+            revision.content[name] = None
+            revision.save(update_fields=["content"])
+
+
+def _reason(error):
+    messages = getattr(error, "messages", None) or [str(error)]
+    return "Versionen gick inte att publicera: " + " ".join(messages)
+
+
+def _publish_failed(revision_id, go_live_at, reason):
+    """Record a scheduled publish that cannot be done, once: its approval is
+    withdrawn (in the same transaction), so that the sweep stops trying."""
+    with transaction.atomic():
+        withdrawn = Revision.objects.filter(pk=revision_id, approved_go_live_at=go_live_at).update(
+            approved_go_live_at=None
+        )
+        if not withdrawn:
+            return Outcome(STALE)
+        revision = Revision.objects.get(pk=revision_id)
+        failure, _created = schedule_failures.record_failure(
+            revision.content_object,
+            PUBLISH,
+            go_live_at,
+            reason,
+            scheduled_by=scheduler_of(revision),
+            revision_id=revision_id,
+        )
+    return Outcome(FAILED, failure_id=failure.pk)
+
+
+def record_gave_up(task_name, args, error):
+    """A publish or expiry whose retries are spent: recorded, so that its
+    author is told and the overview shows it. The failure's id, or None."""
+    if task_name == "tasks.publish_revision":
+        revision_id, due_iso = args
+        revision = Revision.objects.filter(pk=revision_id).first()
+        obj = revision and revision.content_object
+        action, by = PUBLISH, revision and scheduler_of(revision)
+    elif task_name == "tasks.expire_object":
+        content_type_id, object_id, due_iso = args
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        obj = (Page if issubclass(model, Page) else model).objects.filter(pk=object_id).first()
+        revision_id, action = None, EXPIRE
+        by = obj and obj.live_revision and obj.live_revision.user
+    else:
+        return None
+    if obj is None:
+        return None
+    reason = f"Försöken tog slut ({error.__class__.__name__}: {error})"
+    failure, created = schedule_failures.record_failure(
+        obj, action, from_iso(due_iso), reason, scheduled_by=by, revision_id=revision_id
+    )
+    return failure.pk if created else None
 
 
 # Finding what is due

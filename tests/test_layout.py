@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_APPS = ("intl_pages", "feedback")
 # They read the domain apps and show their content elsewhere.
 OUTWARD_APPS = tuple(
-    app for app in ("changes", "headless", "webhooks", "pagecache") if (ROOT / app).is_dir()
+    app
+    for app in ("changes", "headless", "webhooks", "pagecache", "planning")
+    if (ROOT / app).is_dir()
 )
 # Beneath every app: any may import it, it imports none of them.
 FOUNDATION = ("security",)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "webhooks",
     "pagecache",
     "headless",
+    "planning",
     "tasks",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
@@ -139,6 +140,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]
 TIME_ZONE = "Europe/Stockholm"
+# Every editor works in Stockholm time: one choice, so Wagtail offers none in
+# the account settings and the scheduling fields always mean Swedish time.
+WAGTAIL_USER_TIME_ZONES = ["Europe/Stockholm"]
 USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]

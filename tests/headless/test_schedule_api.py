@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import PageLogEntry, Revision
 
+from headless.schedule_changes import change_schedule
 from intl_pages.models import Contact
 from tests.builders import make_api_token, make_contact, make_page
 from tests.intl_pages.admin_forms import make_user
@@ -225,3 +226,54 @@ def test_a_time_past_year_9999_in_utc_is_a_422_not_a_500(client, moderator_token
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["msg"] == "Tiden ligger för långt fram."
+
+
+# GET /api/v3/schedule/: the overview's rows
+
+
+@pytest.mark.django_db
+def test_the_list_of_everything_scheduled(client, moderator_token):
+    moderator = make_user("annan-moderator", "Moderators")
+    page = make_page(title="Vänorter", live=False)
+    contact = make_contact()
+    go_live_at = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    expire_at = go_live_at - timedelta(days=1)
+    change_schedule(page, moderator, go_live_at=go_live_at)
+    change_schedule(contact, moderator, expire_at=expire_at)
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {moderator_token}"}
+    response = client.get("/api/v3/schedule/", **headers)
+
+    assert response.status_code == 200, response.content
+    rows = response.json()
+    assert [(r["what"], r["id"], r["action"], r["state"]) for r in rows] == [
+        ("contact", contact.pk, "expire", "pending"),
+        ("page", page.pk, "publish", "pending"),
+    ]
+    assert rows[1]["when"].startswith(go_live_at.astimezone(UTC).isoformat()[:19])
+    assert rows[1]["scheduled_by"] == "annan-moderator"
+    assert rows[1]["revision_id"] == Revision.objects.get(approved_go_live_at__isnull=False).pk
+    assert rows[1]["edit_url"] == f"/admin/pages/{page.pk}/edit/"
+
+    only_pages = client.get("/api/v3/schedule/", {"what": "page"}, **headers).json()
+    assert [r["what"] for r in only_pages] == ["page"]
+    later = (expire_at + timedelta(hours=1)).isoformat()
+    after = client.get("/api/v3/schedule/", {"start": later}, **headers).json()
+    assert [r["what"] for r in after] == ["page"]
+    bad = client.get("/api/v3/schedule/", {"start": "i morgon"}, **headers)
+    assert bad.status_code == 422
+    assert bad["Content-Type"].startswith("application/problem+json")
+    assert bad.json()["errors"][0]["loc"] == ["query", "start"]
+
+
+@pytest.mark.django_db
+def test_the_list_needs_a_schedule_token(client):
+    user = make_user("admin", superuser=True)
+    assert client.get("/api/v3/schedule/").status_code == 401
+    pages_only = make_api_token(user, "pages")
+    response = client.get("/api/v3/schedule/", HTTP_AUTHORIZATION=f"Bearer {pages_only}")
+    assert response.status_code == 403
+    assert "schedule" in response.json()["detail"]
+    schema = client.get("/api/v3/openapi.json").json()
+    operation = schema["paths"]["/api/v3/schedule/"]["get"]
+    assert operation["security"] == [{"BearerTokenAuth": ["schedule"]}]

@@ -32,6 +32,7 @@ def test_the_project_tasks_are_registered():
         "tasks.sweep_webhook_deliveries",
         "tasks.erase_old_webhook_logs",
         "tasks.purge_frontend_cache",
+        "tasks.mail_schedule_failure",
     }
 
 
@@ -72,6 +73,7 @@ def test_every_task_logs_its_failure_and_only_single_object_tasks_retry_on_their
     retrying = {"tasks.publish_revision", "tasks.expire_object"}
     retrying.add("tasks.run_wagtail_task")
     retrying.add("tasks.purge_frontend_cache")
+    retrying.add("tasks.mail_schedule_failure")
     for name, task in project_tasks().items():
         assert isinstance(task, PipelineTask), name
         assert isinstance(task, RetryingTask) == (name in retrying), name
