@@ -16,7 +16,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.utils import timezone
 
-from . import scheduling
+from . import releases, scheduling
 from .base import PipelineTask, RetryingTask
 
 logger = logging.getLogger(__name__)
@@ -54,8 +54,12 @@ def queue_expiries(content_type_id, object_ids, expire_at):
 
 
 def plan_due():
-    """Queue everything due within the horizon (the sweep)."""
-    return scheduling.plan(send_publishes=queue_publishes, send_expiries=queue_expiries)
+    """Queue everything due within the horizon, releases too (the sweep)."""
+    return scheduling.plan(
+        send_publishes=queue_publishes,
+        send_expiries=queue_expiries,
+        send_releases=releases.queue_release,
+    )
 
 
 def plan_revision(revision_id):

@@ -18,8 +18,10 @@ from wagtail.signals import published, unpublished
 
 from changes.signals import expiry_changed
 from intl_pages.models import Contact
+from releases.recording import current_instant
+from releases.signals import release_scheduled
 
-from . import publishing, scheduling
+from . import publishing, releases, scheduling
 from .outbox import send_or_keep
 from .stamps import propagate_contact_change
 
@@ -64,5 +66,11 @@ def expiry_was_changed(sender, instance, **kwargs):
 
 @receiver(unpublished, sender=Contact)
 def contact_unpublished(sender, instance, **kwargs):
-    changed_at = scheduling.as_iso(timezone.now())
+    # In a release: at its instant, as everything else the release changes.
+    changed_at = scheduling.as_iso(current_instant() or timezone.now())
     after_commit(send_or_keep, propagate_contact_change, [instance.pk, changed_at])
+
+
+@receiver(release_scheduled)
+def release_was_scheduled(sender, release, **kwargs):
+    after_commit(releases.plan_release, release.pk)
