@@ -122,6 +122,14 @@ def label(obj):
     return f"”{obj}”"
 
 
+def lower_first(text):
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text):
+    return text[:1].upper() + text[1:]
+
+
 def may_publish(user, obj):
     """Whether `user` may publish (and so unpublish) `obj`, by Wagtail's own
     rules: a page's permissions, a snippet's permission policy."""
@@ -190,7 +198,7 @@ def add_item(release, obj, user, revision=None, action=ItemAction.PUBLISH):
                 or revision.base_content_type_id != content_type.pk
             ):
                 raise ReleaseError(
-                    REVISION_NOT_OF.format(revision=revision.pk, label=label(obj).lower()),
+                    REVISION_NOT_OF.format(revision=revision.pk, label=lower_first(label(obj))),
                     "revision",
                 )
         else:
@@ -200,7 +208,7 @@ def add_item(release, obj, user, revision=None, action=ItemAction.PUBLISH):
         scheduled = release.state == ReleaseState.SCHEDULED
         if scheduled:
             if not may_publish(user, obj):
-                raise NotAllowed(NOT_YOURS_ITEM.format(label=label(obj).lower()))
+                raise NotAllowed(NOT_YOURS_ITEM.format(label=lower_first(label(obj))))
             other = _other_scheduled(content_type, obj.pk, release)
             if other is not None:
                 raise Taken(IN_ANOTHER.format(label=label(obj), release=other.release.name))
@@ -250,7 +258,7 @@ def schedule_release(release, go_live_at, user, now=None):
         for item in items:
             obj = object_of(item)
             if obj is not None and not may_publish(user, obj):
-                refused.append(label(obj).lower())
+                refused.append(lower_first(label(obj)))
             other = _other_scheduled(item.content_type, item.object_id, release)
             if other is not None:
                 raise Taken(IN_ANOTHER.format(label=label(obj), release=other.release.name))
@@ -337,7 +345,13 @@ def conflicts(release, objects=None):
     object's, or the object published or unpublished directly since the
     item was pinned."""
     items = list(release.items.select_related("content_type", "revision"))
-    return _reasons(items, _live_states(items), objects or {})
+    states = _live_states(items)
+    reasons = _reasons(items, states, objects or {})
+    if reasons and objects is None:
+        # Named by title: the few in conflict are loaded for it.
+        named = {item.pk: object_of(item) for item in items if item.pk in reasons}
+        reasons = _reasons(items, states, named)
+    return reasons
 
 
 def _reasons(items, states, objects):
@@ -347,19 +361,19 @@ def _reasons(items, states, objects):
         name = label(obj) if obj is not None else f"{item.content_type.name} {item.object_id}"
         state = states.get(item.pk)
         if state is None:
-            reasons[item.pk] = GONE.format(label=name.capitalize())
+            reasons[item.pk] = GONE.format(label=upper_first(name))
             continue
         live, live_revision_id = state
         if item.action == ItemAction.PUBLISH:
             if item.revision_id is None:
-                reasons[item.pk] = REVISION_GONE.format(label=name.lower())
+                reasons[item.pk] = REVISION_GONE.format(label=lower_first(name))
                 continue
             if (
                 item.revision.object_id != item.object_id
                 or item.revision.base_content_type_id != item.content_type_id
             ):
                 reasons[item.pk] = REVISION_NOT_OF.format(
-                    revision=item.revision_id, label=name.lower()
+                    revision=item.revision_id, label=lower_first(name)
                 )
                 continue
         if live != item.was_live_at_pin or live_revision_id != item.live_revision_at_pin_id:
@@ -430,7 +444,7 @@ def _prepare(release, go_live_at):
         revision = item.revision
         if item.action == ItemAction.PUBLISH and revision is not None:
             # Loaded now, not at the instant; the publish reads it from here.
-            revision.content_object = obj
+            Revision.content_object.set_cached_value(revision, obj)
             own_go_live = revision.content.get("go_live_at")
             if own_go_live and from_iso(own_go_live) > go_live_at:
                 # The release says when; a go-live of the object's own would
@@ -511,6 +525,8 @@ def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
             for page_id in sorted(page_ids):
                 PageUpdateStamp.objects.move_forward(page_id, go_live_at)
             Release.objects.filter(pk=release_id).update(published_at=go_live_at)
+            # Done: its objects are free for the next release.
+            ReleaseItem.objects.filter(release_id=release_id).update(in_scheduled_release=False)
             release.refresh_from_db()
             release_published.send(
                 sender=Release, release=release, items=items, page_ids=sorted(page_ids)
