@@ -538,7 +538,8 @@ def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
             raise  # not an item's fault (the database, the claim): the task retries
         logger.exception("Utgåva %s: %s kunde inte tillämpas.", release_id, current.item)
         verb = "publiceras" if current.item.action == ItemAction.PUBLISH else "avpubliceras"
-        reason = COULD_NOT_APPLY.format(label=label(current.obj), verb=verb, error=error)
+        text = " ".join(getattr(error, "messages", None) or [str(error)])
+        reason = COULD_NOT_APPLY.format(label=label(current.obj), verb=verb, error=text)
         return _fail(release_id, go_live_at, {current.item.pk: reason})
     logger.info("Utgåva %s publicerad (%s ändringar, %s).", release_id, len(items), go_live_at_iso)
     return Outcome(PUBLISHED)
