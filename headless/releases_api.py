@@ -3,12 +3,12 @@ has the `schedule` scope. Every operation calls the same action as the admin
 (releases/actions.py); times are read as the schedule endpoints read them
 (scheduling.parse_time)."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictInt, StrictStr
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.errors import problem_response
@@ -113,6 +113,10 @@ def _item_out(item, conflict):
     }
 
 
+def _utc(moment):
+    return moment.astimezone(UTC) if moment else None
+
+
 def release_out(release):
     items = list(release.items.select_related("content_type", "revision"))
     found = actions.conflicts(release) if release.state in OPEN_STATES else {}
@@ -121,9 +125,9 @@ def release_out(release):
         "id": release.pk,
         "name": release.name,
         "state": release.state,
-        "go_live_at": release.go_live_at,
-        "published_at": release.published_at,
-        "failed_at": release.failed_at,
+        "go_live_at": _utc(release.go_live_at),
+        "published_at": _utc(release.published_at),
+        "failed_at": _utc(release.failed_at),
         "items": [_item_out(item, found.get(item.pk)) for item in items],
         "failure": [{"item": int(pk), "reason": reason} for pk, reason in failure.items()],
         "conflicts": [{"item": pk, "reason": reason} for pk, reason in found.items()],
@@ -163,7 +167,7 @@ def create_release(request: HttpRequest, payload: ReleaseIn):
         return invalid(error.field, error.message)
     except actions.ReleaseError as error:
         return refused(error)
-    return 201, release_out(release)
+    return Status(201, release_out(release))
 
 
 @router.get("/{release_id}/", response=ReleaseOut, operation_id="release_read")
@@ -236,7 +240,7 @@ def add_item(request: HttpRequest, release_id: int, payload: ItemIn):
         )
     except actions.ReleaseError as error:
         return refused(error)
-    return 201, _item_out(item, None)
+    return Status(201, _item_out(item, None))
 
 
 @router.delete(
@@ -250,4 +254,4 @@ def remove_item(request: HttpRequest, release_id: int, item_id: int):
             return problem_response(status=404, detail="Ändringen finns inte i utgåvan.")
     except actions.ReleaseError as error:
         return refused(error)
-    return 204, None
+    return Status(204, None)
