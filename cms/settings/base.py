@@ -232,6 +232,8 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_ANNOTATIONS = {
     # All the background work of one editor's transaction, in one message.
     "tasks.run_wagtail_tasks": {"soft_time_limit": 240, "time_limit": 300},
+    # A whole release, a thousand items, prepared and written in one go.
+    "tasks.apply_release": {"soft_time_limit": 600, "time_limit": 660},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
