@@ -121,17 +121,22 @@ def test_a_worker_killed_in_the_middle_applies_nothing_then_the_sweep_applies_it
     assert not scheduled_publishes().exists()
     assert broker.hlen("unacked") == 1  # given back only after the visibility timeout
 
-    with in_process_worker():
-        assert publishing.plan_due() == 1  # overdue: queued again by the sweep
-        [run] = task_runs.wait_for(APPLY, release.pk)
-    assert run.retval == actions.PUBLISHED
+    # A worker process again, and the sweep, which finds it overdue.
+    restarted = worker_process()
+    assert publishing.plan_due() == 1
+    wait_until(
+        lambda: state_of(release) == ReleaseState.PUBLISHED,
+        what="the restarted worker to apply the release",
+    )
+    restarted.stop()
     assert InternationalPage.objects.get(pk=page_tx.pk).title == "Publicerad efter kraschen"
     assert InternationalPage.objects.get(pk=second.pk).title == "Andra sidan, ändrad"
     assert scheduled_publishes().count() == 2
     # Queued again (a duplicate): nothing more.
     with in_process_worker():
         release_tasks.queue_release(release.pk, go_live_at)
-        task_runs.wait_for(APPLY, release.pk, count=2)
+        [run] = task_runs.wait_for(APPLY, release.pk)
+    assert run.retval == actions.STALE
     assert scheduled_publishes().count() == 2
 
 
