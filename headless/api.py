@@ -23,6 +23,7 @@ from .bodies import BodyParser
 from .content import contacts_router, twin_towns_router
 from .feedback_api import router as feedback_router
 from .preview_api import router as preview_router
+from .releases_api import router as releases_router
 from .schedule_api import router as schedule_router
 
 # Swagger UI's stylesheet draws its icons from data: URLs. The header is set
@@ -77,4 +78,5 @@ api.add_router("/contacts/", contacts_router)
 api.add_router("/twin-towns/", twin_towns_router)
 api.add_router("/feedback/", feedback_router)
 api.add_router("/schedule/", schedule_router)
+api.add_router("/releases/", releases_router)
 api.add_router("/preview/", preview_router)

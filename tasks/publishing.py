@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from planning import failures as schedule_failures
 
-from . import scheduling
+from . import releases, scheduling
 from .base import PipelineTask, RetryingTask
 from .outbox import send_or_keep
 
@@ -58,8 +58,12 @@ def queue_expiries(content_type_id, object_ids, expire_at):
 
 
 def plan_due():
-    """Queue everything due within the horizon (the sweep)."""
-    return scheduling.plan(send_publishes=queue_publishes, send_expiries=queue_expiries)
+    """Queue everything due within the horizon, releases too (the sweep)."""
+    return scheduling.plan(
+        send_publishes=queue_publishes,
+        send_expiries=queue_expiries,
+        send_releases=releases.queue_release,
+    )
 
 
 def queue_revision_if_due(revision_id):

@@ -33,6 +33,7 @@ from intl_pages.models import publishing_approved_revision
 from planning import failures as schedule_failures
 from planning.models import EXPIRE, PUBLISH
 from planning.rows import scheduler_of
+from releases.actions import due_releases
 
 logger = logging.getLogger(__name__)
 
@@ -292,7 +293,7 @@ def _queue_in_batches(items, key_of, send):
     return len(fresh)
 
 
-def plan(send_publishes, send_expiries, now=None):
+def plan(send_publishes, send_expiries, now=None, send_releases=None):
     """Queue an exact-time task for everything due within the horizon.
 
     Revisions due at the same instant go out together, up to
@@ -301,8 +302,10 @@ def plan(send_publishes, send_expiries, now=None):
     transaction. So do objects of one type due to expire at one instant.
     Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
     task lost with a flushed Redis, a worker that was down) is queued again
-    once per grace period. Returns how many publishes and expiries were
-    queued.
+    once per grace period. Releases (`send_releases`) go one message each,
+    `RELEASE_PREPARE_SECONDS` before their instant, so that the task has
+    loaded and checked every item when the instant comes. Returns how many
+    publishes, expiries and releases were queued.
     """
     now = _utc_now(now)
     until = now + horizon()
@@ -320,7 +323,43 @@ def plan(send_publishes, send_expiries, now=None):
             lambda o, c=content_type_id, t=expire_at: _mark_key("expire", [c, o], t, now),
             lambda batch, c=content_type_id, t=expire_at: send_expiries(c, batch, t),
         )
+    if send_releases is not None:
+        queued += plan_releases(send_releases, until, now)
     return queued
+
+
+def _release_lead():
+    return timedelta(seconds=settings.RELEASE_PREPARE_SECONDS)
+
+
+def plan_releases(send_releases, until, now):
+    """Queue each release due by `until` (plus the lead it is prepared in)
+    once, under the same marks as the revisions."""
+    queued = 0
+    for release_id, go_live_at in due_releases(until + _release_lead()):
+        queued += _queue_in_batches(
+            [release_id],
+            lambda r, t=go_live_at: _mark_key("release", [r], t, now),
+            lambda batch, t=go_live_at: send_releases(batch[0], t),
+        )
+    return queued
+
+
+def plan_release(release_id, send_releases, now=None):
+    """Queue a release just scheduled or moved, if it is due before the
+    sweep would see it (as `plan_revision`)."""
+    now = _utc_now(now)
+    until = now + min(horizon(), _left_to_the_sweep())
+    due = [(pk, at) for pk, at in due_releases(until + _release_lead()) if pk == release_id]
+    if not due:
+        return False
+    go_live_at = due[0][1]
+    queued = _queue_in_batches(
+        [release_id],
+        lambda r: _mark_key("release", [r], go_live_at, now),
+        lambda batch: send_releases(batch[0], go_live_at),
+    )
+    return queued == 1
 
 
 def plan_revision(revision_id, send_publishes, now=None):
@@ -377,4 +416,4 @@ def overdue_count(now=None, late_by=60):
     """How many publishes and expiries are more than `late_by` seconds late:
     for the health check, which an operator watches."""
     cutoff = _utc_now(now) - timedelta(seconds=late_by)
-    return len(due_publishes(cutoff)) + len(due_expiries(cutoff))
+    return len(due_publishes(cutoff)) + len(due_expiries(cutoff)) + len(due_releases(cutoff))

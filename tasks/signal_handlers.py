@@ -8,7 +8,9 @@ place to see what the pipeline does on each event.
 - a change set committed (changes/changeset.py): one front-end cache purge
   task for all its pages, where a front-end cache is configured
   (`frontend_cache.queue_purge`);
-- webhook deliveries due: their delivery tasks (`webhooks.deliver_webhook`).
+- webhook deliveries due: their delivery tasks (`webhooks.deliver_webhook`);
+- a release scheduled: its task, if due before the sweep would see it
+  (`releases.plan_release`).
 
 Receivers only queue; the sweep decides. Wagtail sends `published` also when
 an object that is not live yet is merely scheduled, and sends nothing when a
@@ -30,9 +32,10 @@ from wagtail.signals import published
 from changes.changeset import changes_committed
 from changes.signals import expiry_changed
 from intl_pages.models import went_live
+from releases.signals import release_scheduled
 from webhooks.signals import deliveries_due
 
-from . import frontend_cache, publishing, webhooks
+from . import frontend_cache, publishing, releases, webhooks
 from .outbox import send_or_keep
 
 
@@ -74,9 +77,14 @@ def queue_deliveries(sender, delivery_ids, **kwargs):
         after_commit(send_or_keep, webhooks.deliver_webhook, [delivery_id])
 
 
+def release_was_scheduled(sender, release, **kwargs):
+    after_commit(releases.plan_release, release.pk)
+
+
 def register_signal_handlers():
     post_save.connect(revision_scheduled, sender=Revision)
     published.connect(object_published)
     expiry_changed.connect(expiry_was_changed)
     changes_committed.connect(changes_were_committed)
     deliveries_due.connect(queue_deliveries)
+    release_scheduled.connect(release_was_scheduled)

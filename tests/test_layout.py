@@ -3,8 +3,11 @@ included): no import cycle among the project's modules; `tasks` imports the
 domain apps and never `cms`; the domain apps never import `tasks`, nor each
 other, nor the apps that show their content elsewhere (the change events,
 the API, the webhooks, the cache), which in turn never import `tasks` or
-`cms`. `security` (who the client is, the rate limits, the admin's door)
-lies under them all: any app may import it, and it imports none of them."""
+`cms`. `releases` puts changes of several domain apps together: it may import
+them and the change events, and none of the apps that show its outcome
+elsewhere, nor `tasks` or `cms`; the domain apps never import it.
+`security` (who the client is, the rate limits, the admin's door) lies
+under them all: any app may import it, and it imports none of them."""
 
 import ast
 from pathlib import Path
@@ -13,6 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_APPS = ("intl_pages", "feedback")
+# They put changes of the domain apps together (a release of pages and contacts).
+COMPOSING_APPS = ("releases",)
 # They read the domain apps and show their content elsewhere.
 OUTWARD_APPS = tuple(
     app
@@ -21,7 +26,7 @@ OUTWARD_APPS = tuple(
 )
 # Beneath every app: any may import it, it imports none of them.
 FOUNDATION = ("security",)
-PACKAGES = ("cms", *FOUNDATION, *DOMAIN_APPS, *OUTWARD_APPS, "tasks")
+PACKAGES = ("cms", *FOUNDATION, *DOMAIN_APPS, *COMPOSING_APPS, *OUTWARD_APPS, "tasks")
 
 
 def module_name(path):
@@ -147,7 +152,22 @@ def test_a_domain_app_imports_neither_tasks_nor_another_domain_app(graph, app):
         for module, targets in graph.items()
         if package_of(module) == app
         for target in targets
-        if package_of(target) in {"tasks", "cms", *DOMAIN_APPS, *OUTWARD_APPS} - {app}
+        if package_of(target)
+        in {"tasks", "cms", *DOMAIN_APPS, *COMPOSING_APPS, *OUTWARD_APPS} - {app}
+    }
+    assert not wrong
+
+
+@pytest.mark.parametrize("app", COMPOSING_APPS)
+def test_a_composing_app_imports_no_app_that_shows_its_outcome(graph, app):
+    # `changes` only: its markers (a scheduled change) and its events.
+    shows = {"tasks", "cms", *OUTWARD_APPS} - {"changes"}
+    wrong = {
+        (module, target)
+        for module, targets in graph.items()
+        if package_of(module) == app
+        for target in targets
+        if package_of(target) in shows
     }
     assert not wrong
 

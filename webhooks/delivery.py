@@ -58,13 +58,16 @@ def signed_headers(delivery, secret, now=None):
     now (or at `now`, any aware datetime: it is turned into UTC first)."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     signature = Webhook(secret).sign(delivery.webhook_id, moment, delivery.payload)
-    return {
+    headers = {
         "webhook-id": delivery.webhook_id,
         "webhook-timestamp": str(int(moment.timestamp())),
         "webhook-signature": signature,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
+    if delivery.sequence is not None:  # rows written before sequence numbers had none
+        headers["webhook-sequence"] = str(delivery.sequence)
+    return headers
 
 
 # When

@@ -14,6 +14,10 @@ from changes import signals as changes
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 SECRET_BYTES = 32
 
+RELEASE_PUBLISHED = "release.published"
+RELEASE_FAILED = "release.failed"
+RELEASE_KINDS = (RELEASE_PUBLISHED, RELEASE_FAILED)
+
 EVENT_LABELS = {
     changes.PAGE_PUBLISHED: "sida publicerad",
     changes.PAGE_UNPUBLISHED: "sida avpublicerad",
@@ -25,8 +29,13 @@ EVENT_LABELS = {
     changes.PAGE_MOVED: "sidans adress ändrad",
     changes.SITE_CHANGED: "webbplats eller inställning ändrad",
     changes.STAMP_MOVED: "”Senast uppdaterad” flyttad",
+    RELEASE_PUBLISHED: "utgåva publicerad",
+    RELEASE_FAILED: "utgåva misslyckades",
 }
-EVENT_CHOICES = [(kind, EVENT_LABELS[kind]) for kind in changes.KINDS]
+# Every kind an endpoint may subscribe to: each change visitors see, and a
+# release's outcome as a whole.
+KINDS = (*changes.KINDS, *RELEASE_KINDS)
+EVENT_CHOICES = [(kind, EVENT_LABELS[kind]) for kind in KINDS]
 
 
 def generate_secret():
@@ -70,6 +79,8 @@ class Endpoint(models.Model):
     # Set when the endpoint was switched off for failing; its owner is told in
     # the admin until it is switched on again.
     disabled_at = models.DateTimeField("avstängd", null=True, blank=True, editable=False)
+    # The sequence number of the endpoint's latest delivery (Delivery.sequence).
+    last_sequence = models.PositiveBigIntegerField("senaste löpnummer", default=0, editable=False)
 
     class Meta:
         verbose_name = "webhook-mottagare"
@@ -116,6 +127,12 @@ class Delivery(models.Model):
     webhook_id = models.CharField("webhook-id", max_length=64, unique=True)
     event_type = models.CharField("händelse", max_length=40, choices=EVENT_CHOICES)
     payload = models.TextField("innehåll")
+    # Per endpoint, one more than the one before, taken in the transaction
+    # that writes the row (the endpoint's row is locked until it commits):
+    # so in the order the changes committed, which a receiver can restore
+    # when retries deliver out of order. Sent in the body and as the
+    # `webhook-sequence` header.
+    sequence = models.PositiveBigIntegerField("löpnummer", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("skapad", auto_now_add=True, db_index=True)
     status = models.CharField(
         "status", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING

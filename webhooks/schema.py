@@ -10,7 +10,7 @@ its endpoint's secret before it trusts the body.
 from changes import signals as changes
 
 from .events import CONTACT_KINDS
-from .models import EVENT_LABELS
+from .models import EVENT_LABELS, KINDS, RELEASE_FAILED, RELEASE_KINDS, RELEASE_PUBLISHED
 
 DESCRIPTIONS = {
     changes.PAGE_PUBLISHED: "An editor published a page: `data.pages` is that page, "
@@ -37,7 +37,21 @@ DESCRIPTIONS = {
     changes.STAMP_MOVED: "A page's “Senast uppdaterad” (last updated) moved forward by the "
     "sweep that repairs stamps: `data.at` is the new time. A page's own publish and a "
     "contact's change move the stamps within their own event, and send no `page.stamp_moved`.",
+    RELEASE_PUBLISHED: "A release (utgåva) went live: every item in it was applied at "
+    "`data.at`, in one transaction, all or nothing. `data.items` lists them; `data.pages` are "
+    "the public pages whose content changed (those it published or unpublished, and those that "
+    "show a contact it changed). The per-object events (`page.went_live`, "
+    "`contact.published`, ...) are sent too, as for any scheduled publish.",
+    RELEASE_FAILED: "A release (utgåva) could not be applied at its time, and nothing in it "
+    "was: `data.reasons` says, in Swedish, why for each item that stopped it.",
 }
+
+SEQUENCE_DESCRIPTION = (
+    "The delivery's sequence number for this endpoint: one more than the previous delivery's, "
+    "in the order the changes were committed. Retries may deliver out of order; a receiver "
+    "that keeps the highest number it has handled can ignore an older one, and knows from a "
+    "gap that a delivery is still to come."
+)
 
 WEBHOOK_HEADERS = {
     "webhook-id": {
@@ -55,6 +69,10 @@ WEBHOOK_HEADERS = {
         "`{webhook-id}.{webhook-timestamp}.{body}` with the endpoint's secret "
         "(`whsec_…`), as Standard Webhooks specifies.",
         "schema": {"type": "string"},
+    },
+    "webhook-sequence": {
+        "description": SEQUENCE_DESCRIPTION + " The same number as the body's `sequence`.",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
 }
 
@@ -83,7 +101,83 @@ PAGE = {
 }
 
 
+RELEASE = {
+    "type": "object",
+    "description": "The release.",
+    "properties": {
+        "id": {"type": "integer", "description": "Its id (`/api/v3/releases/{id}/`)."},
+        "name": {"type": "string", "description": "Its name."},
+        "go_live_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "Its instant (UTC, ISO 8601).",
+        },
+    },
+    "required": ["id", "name", "go_live_at"],
+    "additionalProperties": False,
+}
+
+ITEM = {
+    "type": "object",
+    "description": "One item of the release.",
+    "properties": {
+        "id": {"type": "integer", "description": "The item's id."},
+        "type": {"enum": ["page", "contact"], "description": "What it changes."},
+        "object_id": {"type": "integer", "description": "The page's or the contact's id."},
+        "action": {"enum": ["publish", "unpublish"], "description": "Published or unpublished."},
+        "revision": {
+            "type": ["integer", "null"],
+            "description": "The revision published; null for an unpublish.",
+        },
+    },
+    "required": ["id", "type", "object_id", "action", "revision"],
+    "additionalProperties": False,
+}
+
+AT = {
+    "type": "string",
+    "format": "date-time",
+    "description": "When the change happened (UTC, ISO 8601).",
+}
+
+
+def _release_data(kind):
+    if kind == RELEASE_PUBLISHED:
+        properties = {
+            "at": AT,
+            "release": RELEASE,
+            "items": {"type": "array", "items": ITEM, "description": "Every item of the release."},
+            "pages": {
+                "type": "array",
+                "items": PAGE,
+                "description": "The public pages whose content visitors see changed.",
+            },
+        }
+    else:
+        properties = {
+            "at": {**AT, "description": "When the release failed (UTC, ISO 8601)."},
+            "release": RELEASE,
+            "reasons": {
+                "type": "array",
+                "description": "The items that stopped the release, and why.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "item": {"type": "integer", "description": "The item's id."},
+                        "reason": {"type": "string", "description": "Why, in Swedish."},
+                    },
+                    "required": ["item", "reason"],
+                    "additionalProperties": False,
+                },
+            },
+        }
+    return properties, list(properties)
+
+
 def _schema(kind):
+    if kind in RELEASE_KINDS:
+        data_properties, required = _release_data(kind)
+        return _envelope(kind, data_properties, required)
     data_properties = {
         "at": {
             "type": "string",
@@ -103,6 +197,10 @@ def _schema(kind):
             "description": "The contact person's id (`/api/v3/contacts/`).",
         }
         required.append("contact_id")
+    return _envelope(kind, data_properties, required)
+
+
+def _envelope(kind, data_properties, required):
     return {
         "title": f"{kind} ({EVENT_LABELS[kind]})",
         "description": DESCRIPTIONS[kind],
@@ -114,6 +212,7 @@ def _schema(kind):
                 "format": "date-time",
                 "description": "When the event was recorded (UTC, ISO 8601).",
             },
+            "sequence": {"type": "integer", "minimum": 1, "description": SEQUENCE_DESCRIPTION},
             "data": {
                 "type": "object",
                 "description": "What changed.",
@@ -122,14 +221,14 @@ def _schema(kind):
                 "additionalProperties": False,
             },
         },
-        "required": ["type", "timestamp", "data"],
+        "required": ["type", "timestamp", "sequence", "data"],
         "additionalProperties": False,
     }
 
 
 def payload_schemas():
-    """{event type: JSON Schema of its request body}, one per kind of change."""
-    return {kind: _schema(kind) for kind in changes.KINDS}
+    """{event type: JSON Schema of its request body}, one per kind of event."""
+    return {kind: _schema(kind) for kind in KINDS}
 
 
 def headers():

@@ -11,6 +11,7 @@ set's changes first happened.
 """
 
 from changes.signals import visible_change
+from releases.signals import release_failed, release_published
 
 from . import events
 from .signals import deliveries_due
@@ -27,5 +28,20 @@ def write_outbox(sender, change, changeset, **kwargs):
         deliveries_due.send(sender="webhooks", delivery_ids=delivery_ids)
 
 
+def write_release_published(sender, release, items, page_ids, **kwargs):
+    # Beside the per-object events of its set: one event for the whole.
+    delivery_ids = events.record_release_published(release, items, page_ids)
+    if delivery_ids:
+        deliveries_due.send(sender="webhooks", delivery_ids=delivery_ids)
+
+
+def write_release_failed(sender, release, **kwargs):
+    delivery_ids = events.record_release_failed(release)
+    if delivery_ids:
+        deliveries_due.send(sender="webhooks", delivery_ids=delivery_ids)
+
+
 def register_signal_handlers():
     visible_change.connect(write_outbox)
+    release_published.connect(write_release_published)
+    release_failed.connect(write_release_failed)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "security",
     "intl_pages",
     "feedback",
+    "releases",
     "changes",
     "webhooks",
     "pagecache",
@@ -235,6 +236,8 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_ANNOTATIONS = {
     # All the background work of one editor's transaction, in one message.
     "tasks.run_wagtail_tasks": {"soft_time_limit": 240, "time_limit": 300},
+    # A whole release, a thousand items, prepared and written in one go.
+    "tasks.apply_release": {"soft_time_limit": 600, "time_limit": 660},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
@@ -253,6 +256,7 @@ CELERY_TASK_ROUTES = {
     "tasks.expire_object": {"queue": SCHEDULE_QUEUE},
     "tasks.expire_objects": {"queue": SCHEDULE_QUEUE},
     "tasks.sweep_schedule": {"queue": SCHEDULE_QUEUE},
+    "tasks.apply_release": {"queue": SCHEDULE_QUEUE},
     # Cheap, and must not wait behind a backlog of background work after an
     # outage.
     "tasks.resend_unsent": {"queue": SCHEDULE_QUEUE},
@@ -273,6 +277,12 @@ SCHEDULE_GRACE_SECONDS = env_int("SCHEDULE_GRACE_SECONDS", 10)
 # Revisions due at one instant share a message, up to this many: small
 # enough that every scheduling worker process gets a share of a burst.
 SCHEDULE_BATCH_SIZE = env_int("SCHEDULE_BATCH_SIZE", 25)
+# Releases (releases/actions.py): the task comes this long before the
+# instant, loads and checks every item, then waits for the instant, so that
+# only the writes are left when it comes. On SQLite, where one long
+# transaction holds up every writer, a release has at most so many items.
+RELEASE_PREPARE_SECONDS = env_int("RELEASE_PREPARE_SECONDS", 2)
+RELEASE_MAX_ITEMS_SQLITE = env_int("RELEASE_MAX_ITEMS_SQLITE", 200)
 STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
 # How often tasks kept in the database while Redis was down are sent again.
 UNSENT_RESEND_SECONDS = env_int("UNSENT_RESEND_SECONDS", 10)

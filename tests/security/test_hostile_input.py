@@ -148,7 +148,9 @@ class QueryTests(HostileTestCase):
         # ones only a token may make (schedule, revisions) are reached too.
         token = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
         for path, names in READS:
-            url = path.format(page_id=self.page.pk, contact_id=self.contact.pk, revision_id=1)
+            url = path.format(
+                page_id=self.page.pk, contact_id=self.contact.pk, revision_id=1, release_id=1
+            )
             # Each parameter alone, so that no other one is refused first...
             queries = [[(name, data.draw(ODD_TEXT, label=f"{path} {name}"))] for name in names]
             # ...and a few together, repeated ones included.
