@@ -7,6 +7,6 @@ class ReleasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import recording
+        from .signal_handlers import register_signal_handlers
 
-        recording.connect()
+        register_signal_handlers()

@@ -12,7 +12,6 @@ page a release touches is stamped with its instant, once.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models.signals import pre_save
 from wagtail.models import BaseLogEntry, DraftStateMixin
 
 _instant = ContextVar("release_instant", default=None)
@@ -32,7 +31,7 @@ def current_instant():
     return _instant.get()
 
 
-def _object_saved(sender, instance, **kwargs):
+def object_saved(sender, instance, **kwargs):
     moment = _instant.get()
     if moment is None or not isinstance(instance, DraftStateMixin):
         return
@@ -42,14 +41,7 @@ def _object_saved(sender, instance, **kwargs):
         instance.first_published_at = moment
 
 
-def _entry_logged(sender, instance, **kwargs):
+def entry_logged(sender, instance, **kwargs):
     moment = _instant.get()
     if moment is not None and isinstance(instance, BaseLogEntry) and instance.timestamp:
         instance.timestamp = min(instance.timestamp, moment)
-
-
-def connect():
-    # Any sender: pages of every type, contacts, their log entries; the
-    # receivers return at once outside a release.
-    pre_save.connect(_object_saved, dispatch_uid="releases.object_saved")
-    pre_save.connect(_entry_logged, dispatch_uid="releases.entry_logged")

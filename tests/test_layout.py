@@ -206,5 +206,5 @@ def test_receivers_are_connected_in_one_module_per_app():
         if connects and not name.endswith(".signal_handlers") and not name.startswith("cms"):
             wrong.append(name)
     assert not wrong
-    for app in ("changes", "intl_pages", "pagecache", "tasks", "webhooks"):
+    for app in ("changes", "intl_pages", "pagecache", "releases", "tasks", "webhooks"):
         assert "register_signal_handlers()" in (ROOT / app / "apps.py").read_text(), app
