@@ -3,7 +3,7 @@ from wagtail import hooks
 from wagtail.admin.widgets import Button
 from wagtail.users.views import api_tokens
 
-from .preview import FrontEndPreviewView, front_end_preview_url
+from .preview import FrontEndPreviewView, front_end_preview_url, release_preview_view
 from .token_admin import ScopedAPITokenViewSet
 
 
@@ -14,7 +14,12 @@ def register_preview_url():
             "headless/preview/<int:page_id>/",
             FrontEndPreviewView.as_view(),
             name="headless_preview",
-        )
+        ),
+        path(
+            "headless/preview/utgava/<int:release_id>/<int:page_id>/",
+            release_preview_view,
+            name="headless_release_preview",
+        ),
     ]
 
 
@@ -36,6 +41,15 @@ def preview_in_front_end(page, user, next_url, view_name):
             attrs={"target": "_blank", "rel": "noopener"},
         )
     ]
+
+
+@hooks.register("release_preview_url")
+def release_in_front_end(release, page):
+    """In a release's view, where the page's site has a front-end: the page
+    as the release will make it, opened there."""
+    if not front_end_preview_url(page.get_site()):
+        return None
+    return reverse("headless_release_preview", args=(release.pk, page.pk))
 
 
 # Wagtail 8.0.1 builds its API-token screens from this name when the admin's
