@@ -27,7 +27,7 @@ from wagtail.snippets.widgets import AdminSnippetChooser
 from intl_pages.models import Contact
 
 from . import actions, preview
-from .models import OPEN_STATES, ItemAction, Release, ReleaseState
+from .models import OPEN_STATES, ItemAction, Release, ReleaseItem, ReleaseState
 from .times import STOCKHOLM, both, swedish_time, utc_time
 
 KINDS = {"sida": Page, "kontakt": Contact}
@@ -55,6 +55,26 @@ def may_publish_all(user, release):
     return True
 
 
+def pk_fits(model, value):
+    """Whether `value` can be a primary key of `model` at all: a number out
+    of the column's range is a 404 or a form error, not a database error."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return False
+    bits = 63 if model._meta.pk.get_internal_type() == "BigAutoField" else 31
+    return 0 < number < 2**bits
+
+
+class ExistingChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not pk_fits(self.queryset.model, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 def kind_of(obj):
     return "sida" if isinstance(obj, Page) else "kontakt"
 
@@ -75,13 +95,13 @@ class ScheduleForm(forms.Form):
 
 
 class AddItemForm(forms.Form):
-    page = forms.ModelChoiceField(
+    page = ExistingChoiceField(
         Page.objects.filter(depth__gt=1),
         label="Sida",
         required=False,
         widget=AdminPageChooser(),
     )
-    contact = forms.ModelChoiceField(
+    contact = ExistingChoiceField(
         Contact.objects.all(),
         label="Kontaktperson",
         required=False,
@@ -97,9 +117,24 @@ class AddItemForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def __init__(self, data=None, **kwargs):
+        # A choice that is no id at all is taken out before the choosers see
+        # it: re-rendering the form, they would look it up.
+        self.unreadable = []
+        if data is not None:
+            data = data.copy()
+            for name, model in (("page", Page), ("contact", Contact)):
+                if data.get(name) and not pk_fits(model, data.get(name)):
+                    data[name] = ""
+                    self.unreadable.append(name)
+        super().__init__(data, **kwargs)
+
     def clean(self):
         data = super().clean()
-        if not self.errors and (data.get("page") is None) == (data.get("contact") is None):
+        for name in self.unreadable:
+            self.add_error(name, "Det valda finns inte. Välj igen.")
+        chosen = "page" not in self.errors and "contact" not in self.errors
+        if chosen and (data.get("page") is None) == (data.get("contact") is None):
             raise ValidationError("Välj antingen en sida eller en kontaktperson.")
         return data
 
@@ -109,7 +144,7 @@ class AddItemForm(forms.Form):
 
 
 class ChooseReleaseForm(forms.Form):
-    release = forms.ModelChoiceField(
+    release = ExistingChoiceField(
         Release.objects.none(),
         label="Utgåva",
         required=False,
@@ -144,12 +179,14 @@ def release_label(release):
 
 
 def _release(release_id):
+    if not pk_fits(Release, release_id):
+        raise Http404
     return get_object_or_404(Release, pk=release_id)
 
 
 def _object(kind, object_id):
     model = KINDS.get(kind)
-    if model is None:
+    if model is None or not pk_fits(model, object_id):
         raise Http404
     obj = model.objects.filter(pk=object_id).first()
     if obj is None:
@@ -379,6 +416,8 @@ def add(request, release_id):
 @require_POST
 def remove(request, release_id, item_id):
     release = _release(release_id)
+    if not pk_fits(ReleaseItem, item_id):
+        return _detail(request, release, status=404, error="Ändringen finns inte i utgåvan.")
     try:
         removed = actions.remove_item(release, item_id)
     except actions.ReleaseError as error:
@@ -394,6 +433,8 @@ def repin(request, release_id, item_id):
     """Pin the object's latest revision (after a direct publish, or a newer
     draft): adding it again, as the API does."""
     release = _release(release_id)
+    if not pk_fits(ReleaseItem, item_id):
+        return _detail(request, release, status=404, error="Ändringen finns inte i utgåvan.")
     item = release.items.filter(pk=item_id).select_related("content_type").first()
     obj = actions.object_of(item) if item is not None else None
     if obj is None:
@@ -414,6 +455,8 @@ def choose(request, kind, object_id, revision_id):
     obj = _object(kind, object_id)
     if not may_edit(request.user, obj):
         raise PermissionDenied
+    if not pk_fits(Revision, revision_id):
+        raise Http404
     revision = Revision.objects.filter(
         pk=revision_id,
         object_id=str(obj.pk),
@@ -461,7 +504,7 @@ def choose(request, kind, object_id, revision_id):
 
 def preview_page(request, release_id, page_id):
     release = _release(release_id)
-    entry = preview.page_of(release, page_id)
+    entry = preview.page_of(release, page_id) if pk_fits(Page, page_id) else None
     if entry is None:
         raise Http404("Sidan ingår inte i utgåvans förhandsgranskning.")
     return preview.render(release, entry.page, request)
