@@ -99,7 +99,7 @@ def release_page_json(token, request):
     if entry is None:
         return None
     with release_preview.as_released(release):
-        return page_json(entry.page, request)
+        return page_json(entry.as_released(), request)
 
 
 def _redirect_with_token(base, token):
@@ -114,7 +114,7 @@ def release_preview_view(request, release_id, page_id):
     entry = release_preview.page_of(release, page_id)
     if entry is None:
         raise Http404("Sidan ingår inte i utgåvans förhandsgranskning.")
-    base = front_end_preview_url(entry.page.get_site())
+    base = front_end_preview_url(entry.page.get_site())  # the live row's site
     if not base:
         raise PermissionDenied("Ingen front-end är inställd för förhandsgranskning.")
     return _redirect_with_token(base, issue_release_token(release.pk, page_id))

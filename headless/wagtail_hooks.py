@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.models import Site
 from wagtail.users.views import api_tokens
 
 from .preview import FrontEndPreviewView, front_end_preview_url, release_preview_view
@@ -43,13 +45,20 @@ def preview_in_front_end(page, user, next_url, view_name):
     ]
 
 
-@hooks.register("release_preview_url")
-def release_in_front_end(release, page):
-    """In a release's view, where the page's site has a front-end: the page
-    as the release will make it, opened there."""
-    if not front_end_preview_url(page.get_site()):
-        return None
-    return reverse("headless_release_preview", args=(release.pk, page.pk))
+@hooks.register("release_preview_urls")
+def release_in_front_end(release, pages):
+    """In a release's view, for each page whose site has a front-end: the
+    page as the release will make it, opened there. The sites are read
+    together, not once a page."""
+    if not settings.HEADLESS_PREVIEW_URLS:
+        return {}
+    parts = {page.pk: page.get_url_parts() for page in pages}
+    sites = Site.objects.in_bulk({part[0] for part in parts.values() if part})
+    return {
+        page_id: reverse("headless_release_preview", args=(release.pk, page_id))
+        for page_id, part in parts.items()
+        if part and front_end_preview_url(sites.get(part[0]))
+    }
 
 
 # Wagtail 8.0.1 builds its API-token screens from this name when the admin's

@@ -44,15 +44,13 @@ def may_edit(user, obj):
     return policy_registry.get_by_type(type(obj)).user_has_permission(user, "change")
 
 
-def may_publish_all(user, release):
+def may_publish_all(user, release, objects=None):
     """Whether `user` may publish every object of the release: the right to
     schedule it (actions.schedule_release), and so to unschedule or cancel
     it once scheduled."""
-    for item in release.items.select_related("content_type"):
-        obj = actions.object_of(item)
-        if obj is not None and not actions.may_publish(user, obj):
-            return False
-    return True
+    if objects is None:
+        objects = preview.objects_of(list(release.items.select_related("content_type")))
+    return all(actions.may_publish(user, obj) for obj in objects.values() if obj is not None)
 
 
 def pk_fits(model, value):
@@ -208,10 +206,10 @@ def _links(obj, revision_id=None):
     return edit, compare
 
 
-def _rows(release, conflicts):
+def _rows(release, items, objects, conflicts):
     rows = []
-    for item in release.items.select_related("content_type", "revision"):
-        obj = actions.object_of(item)
+    for item in items:
+        obj = objects.get(item.pk)
         edit_url = compare_url = None
         latest = None
         if obj is not None:
@@ -235,14 +233,15 @@ def _rows(release, conflicts):
     return rows
 
 
-def _front_end_preview_url(release, page):
-    """Another app's preview of the page (the headless front-end's), through
-    the hook `release_preview_url`: releases depends on none of them."""
-    for hook in hooks.get_hooks("release_preview_url"):
-        url = hook(release, page)
-        if url:
-            return url
-    return None
+def _front_end_preview_urls(release, pages):
+    """{page pk: another app's preview of it} (the headless front-end's),
+    through the hook `release_preview_urls(release, pages)`: releases
+    depends on none of them."""
+    urls = {}
+    for hook in hooks.get_hooks("release_preview_urls"):
+        for page_id, url in hook(release, pages).items():
+            urls.setdefault(page_id, url)
+    return urls
 
 
 def index(request):
@@ -299,30 +298,34 @@ def _detail(request, release, status=200, schedule_form=None, add_form=None, err
     if error:
         messages.error(request, error)
     open_ = release.state in OPEN_STATES
-    conflicts = actions.conflicts(release) if open_ else {}
+    items = list(release.items.select_related("content_type", "revision"))
+    objects = preview.objects_of(items)
+    conflicts = actions.conflicts(release, objects=objects) if open_ else {}
     initial = {}
     if release.go_live_at:
         initial["go_live_at"] = release.go_live_at.astimezone(STOCKHOLM).replace(tzinfo=None)
+    entries = preview.pages(release, loaded=(items, objects))
+    front_end = _front_end_preview_urls(release, [entry.page for entry in entries])
     previews = [
         {
-            "page": entry.page,
+            "title": entry.title,
             "in_release": entry.in_release,
             "url": reverse("releases_admin:preview", args=[release.pk, entry.page.pk]),
-            "front_end_url": _front_end_preview_url(release, entry.page),
+            "front_end_url": front_end.get(entry.page.pk),
         }
-        for entry in preview.pages(release)
+        for entry in entries
     ]
     context = {
         "release": release,
         "open": open_,
-        "rows": _rows(release, conflicts),
+        "rows": _rows(release, items, objects, conflicts),
         "conflict_count": len(conflicts),
         "local": swedish_time(release.go_live_at),
         "utc": utc_time(release.go_live_at),
         "published": both(release.published_at),
         "schedule_form": schedule_form or ScheduleForm(initial=initial),
         "add_form": add_form or AddItemForm(),
-        "may_publish_all": may_publish_all(request.user, release),
+        "may_publish_all": may_publish_all(request.user, release, objects),
         "previews": previews,
         "page_title": f"Utgåva: {release.name}",
         "header_icon": "calendar-alt",
@@ -507,4 +510,4 @@ def preview_page(request, release_id, page_id):
     entry = preview.page_of(release, page_id) if pk_fits(Page, page_id) else None
     if entry is None:
         raise Http404("Sidan ingår inte i utgåvans förhandsgranskning.")
-    return preview.render(release, entry.page, request)
+    return preview.render(release, entry.as_released(), request)

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Revision
 
@@ -16,7 +18,7 @@ from intl_pages.models import Contact, InternationalPage
 from releases import actions
 from releases.models import ItemAction, Release, ReleaseItem, ReleaseState
 from releases.times import both
-from tests.builders import make_contact
+from tests.builders import make_contact, make_page
 from tests.intl_pages.admin_forms import (
     contact_data,
     contact_edit_url,
@@ -350,3 +352,40 @@ def test_a_user_without_admin_access_gets_nothing(client, admin, content):
     response = client.post(reverse("releases_admin:cancel", args=[release.pk]))
     assert response.status_code in (302, 403)
     assert fetch(release).state == ReleaseState.DRAFT
+
+
+def test_an_incomplete_form_is_saved_as_a_draft_but_not_added(admin_client, admin, content):
+    page = content.page
+    data = edit_form_data(admin_client, page, introduction="")
+    response = admin_client.post(edit_url(page), {**data, **ADD}, follow=True)
+    html = response.content.decode()
+    assert "Utkastet är sparat, men sidan ”Vänorter och samarbeten” kan inte läggas till" in html
+    assert InternationalPage.objects.get(pk=page.pk).latest_revision.content["introduction"] == ""
+    assert not ReleaseItem.objects.exists()
+
+
+def test_the_release_view_reads_the_same_for_one_page_or_many(
+    admin_client, admin, content, settings
+):
+    """One query per type of object, not one per item: the release's view,
+    its preview list (with the front-end's links) and its rights read every
+    item together."""
+    settings.HEADLESS_PREVIEW_URLS = {"*": "https://front.example.org/preview"}
+
+    def queries_for(count):
+        release = actions.create_release(f"{count} sidor", admin)
+        actions.add_item(release, content.kim, admin)
+        for n in range(count):
+            page = make_page(title=f"Sida {count}-{n}", slug=f"sida-{count}-{n}")
+            actions.add_item(release, page, admin, revision=stored(draft_of(page, title=f"Ny {n}")))
+        url = detail_url(release)
+        admin_client.get(url)  # caches of the first request (site, content types) filled
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert html.count("Förhandsgranska ”") == count + 1
+        assert html.count("/admin/headless/preview/utgava/") == count + 1
+        return len(queries)
+
+    assert queries_for(1) == queries_for(5)
