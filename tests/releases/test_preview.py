@@ -6,12 +6,14 @@ headless preview; the live pages unchanged until the release is applied."""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from wagtail.models import Revision
 
 from headless import preview as headless_preview
 from releases import actions, preview
 from tests.builders import contacts_block, make_page, stream, twin_town
+from tests.pagecache.conftest import pagecache_on  # noqa: F401 (the page cache on)
 from tests.tasks.support import build_content, page_body
 
 from .support import draft_of, draft_of_contact
@@ -153,3 +155,22 @@ def test_the_openapi_document_describes_the_release_preview(client, db):
     schema = client.get("/api/v3/openapi.json").json()
     operation = schema["paths"]["/api/v3/preview/"]["get"]
     assert "utgåva" in operation["description"]
+
+
+def test_the_page_cache_neither_serves_nor_keeps_the_preview(
+    client,
+    admin,
+    planned,
+    pagecache_on,  # noqa: F811
+):
+    content, _outside, release = planned
+    anonymous = Client()
+    assert anonymous.get(content.page.url)["X-Page-Cache"] == "miss"
+    client.force_login(admin)
+    response = client.get(reverse("releases_admin:preview", args=[release.pk, content.page.pk]))
+    assert "X-Page-Cache" not in response
+    assert NEW_PHONE in response.content.decode()
+    # The cached copy is still the live page.
+    cached = anonymous.get(content.page.url)
+    assert cached["X-Page-Cache"] == "hit"
+    assert OLD_PHONE in cached.content.decode() and NEW_PHONE not in cached.content.decode()
