@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.widgets import Button
+from wagtail.models import Site
 from wagtail.users.views import api_tokens
 
-from .preview import FrontEndPreviewView, front_end_preview_url
+from .preview import FrontEndPreviewView, front_end_preview_url, release_preview_view
 from .token_admin import ScopedAPITokenViewSet
 
 
@@ -14,7 +16,12 @@ def register_preview_url():
             "headless/preview/<int:page_id>/",
             FrontEndPreviewView.as_view(),
             name="headless_preview",
-        )
+        ),
+        path(
+            "headless/preview/utgava/<int:release_id>/<int:page_id>/",
+            release_preview_view,
+            name="headless_release_preview",
+        ),
     ]
 
 
@@ -36,6 +43,22 @@ def preview_in_front_end(page, user, next_url, view_name):
             attrs={"target": "_blank", "rel": "noopener"},
         )
     ]
+
+
+@hooks.register("release_preview_urls")
+def release_in_front_end(release, pages):
+    """In a release's view, for each page whose site has a front-end: the
+    page as the release will make it, opened there. The sites are read
+    together, not once a page."""
+    if not settings.HEADLESS_PREVIEW_URLS:
+        return {}
+    parts = {page.pk: page.get_url_parts() for page in pages}
+    sites = Site.objects.in_bulk({part[0] for part in parts.values() if part})
+    return {
+        page_id: reverse("headless_release_preview", args=(release.pk, page_id))
+        for page_id, part in parts.items()
+        if part and front_end_preview_url(sites.get(part[0]))
+    }
 
 
 # Wagtail 8.0.1 builds its API-token screens from this name when the admin's

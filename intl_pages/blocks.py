@@ -4,6 +4,9 @@ Labels and help texts are written for the editor; each block renders with its
 own template under templates/intl_pages/blocks/.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -19,6 +22,23 @@ AGREEMENT_CHOICES = [
 
 # What a front-end gets of a published contact.
 CONTACT_API_FIELDS = ("name", "title", "unit", "phone", "email")
+
+# A preview of changes not yet published (a release's) renders contacts from
+# their pending revisions: {contact pk: the contact as it will be, or None
+# for one that will be unpublished}. Empty outside such a preview.
+_shown_contacts = ContextVar("shown_contacts", default=None)
+
+
+@contextmanager
+def showing_contacts(contacts):
+    """Render with `contacts` ({pk: Contact or None}) in place of the
+    published rows, for as long as the block is inside."""
+    token = _shown_contacts.set(dict(contacts))
+    try:
+        yield
+    finally:
+        _shown_contacts.reset(token)
+
 
 YEAR_MIN = 1900
 YEAR_MAX = 2100
@@ -276,7 +296,15 @@ class ContactsBlock(blocks.StructBlock):
         revision until it is published), so `live` is all there is to check.
         A contact deleted since it was chosen comes back as None.
         """
-        return [contact for contact in value["contacts"] if contact is not None and contact.live]
+        shown = _shown_contacts.get()
+        if shown:
+            value_contacts = [
+                shown.get(contact.pk, contact) if contact is not None else None
+                for contact in value["contacts"]
+            ]
+        else:
+            value_contacts = value["contacts"]
+        return [contact for contact in value_contacts if contact is not None and contact.live]
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
