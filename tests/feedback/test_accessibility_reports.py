@@ -42,7 +42,9 @@ def report_data(statement, **fields):
 
 def test_the_form_is_filled_in_with_the_page_the_visitor_came_from(client, statement):
     url = form_url(statement)
-    soup = BeautifulSoup(client.get(url, {"sida": "/internationella-samarbeten/"}).content, "html.parser")
+    soup = BeautifulSoup(
+        client.get(url, {"sida": "/internationella-samarbeten/"}).content, "html.parser"
+    )
     assert soup.find("input", {"name": "location"})["value"] == "/internationella-samarbeten/"
     assert not soup.find("input", {"name": "helpful"})  # no yes/no question
     assert soup.find("textarea", {"name": "problem"})
