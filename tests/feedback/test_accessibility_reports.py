@@ -208,24 +208,4 @@ def test_retention_erases_a_report_like_an_answer(client, statement, settings):
     assert report.comment and report.location  # the redacted report stays
 
 
-def test_with_the_database_away_the_form_keeps_what_was_written(statement):
-    from django.db import OperationalError
-    from django.test import RequestFactory
-
-    from feedback import views
-
-    request = RequestFactory().post(form_url(statement), report_data(statement))
-
-    def away(*args, **kwargs):
-        raise OperationalError("the database does not answer")
-
-    original = views._post_report
-    views._post_report = away
-    try:
-        response = views.report(request, statement.pk)
-    finally:
-        views._post_report = original
-    response.render()
-    assert response.status_code == 503 and response["Retry-After"]
-    assert PROBLEM in response.content.decode()
-    assert "Skicka igen" in response.content.decode()
+# With the database away: tests/security/test_database_away.py, for real.
