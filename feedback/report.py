@@ -63,6 +63,7 @@ class FeedbackFilterSet(WagtailFilterSet):
         label="Betyg", choices=[(n, str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
     )
     is_spam = django_filters.BooleanFilter(label="Skräp")
+    kind = django_filters.ChoiceFilter(label="Typ", choices=FeedbackKind.choices)
 
     class Meta:
         model = Feedback
@@ -109,6 +110,8 @@ class FeedbackReportView(ReportView):
         "comment",
         "contact_email",
         "is_spam",
+        "kind",
+        "location",
     ]
     export_headings = {
         "created_at": "Inkom",
@@ -119,10 +122,12 @@ class FeedbackReportView(ReportView):
         "comment": "Kommentar",
         "contact_email": "E-post",
         "is_spam": "Skräp",
+        "kind": "Typ",
+        "location": "Rapporterad sida",
     }
 
     # Every visitor's string, neutralised in the CSV too.
-    visitor_fields = ("page_title", "page_url", "comment", "contact_email")
+    visitor_fields = ("page_title", "page_url", "comment", "contact_email", "location")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -202,6 +207,8 @@ class RegistrarReportView(FeedbackReportView):
         "comment",
         "contact_email",
         "is_spam",
+        "kind",
+        "location",
         "personal_data_erased_at",
     ]
     export_headings = {

@@ -2,7 +2,8 @@
 through the same action as the feedback widget (validation, bot checks, rate
 limit, redaction, storage as received), stored as its own kind, counted in no
 figure, in the statement owner's digest (a real SMTP server), and erased by
-the same retention."""
+the same retention. With the database really stopped:
+tests/security/test_database_away.py."""
 
 from datetime import timedelta
 
@@ -208,4 +209,14 @@ def test_retention_erases_a_report_like_an_answer(client, statement, settings):
     assert report.comment and report.location  # the redacted report stays
 
 
-# With the database away: tests/security/test_database_away.py, for real.
+def test_the_admin_report_lists_reports_apart_and_counts_them_nowhere(client, statement):
+    from .conftest import user_client
+
+    client.post(form_url(statement), report_data(statement))
+    editor = user_client("view_feedback")
+    html = editor.get(reverse("feedback_report"), {"kind": "accessibility"}).content.decode()
+    assert "Rapport om tillgänglighet" in html
+    assert "Sammanfattning per sida" not in html  # no answers: no summary, no chart
+    response = editor.get(reverse("feedback_report"), {"export": "csv"})
+    export = b"".join(response.streaming_content).decode()
+    assert "Rapporterad sida" in export and "/internationella-samarbeten/" in export
