@@ -11,7 +11,7 @@ import math
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models import Max, Min
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.template.loader import render_to_string
 
@@ -66,23 +66,17 @@ TRUNCATE = {"dag": TruncDay, "vecka": TruncWeek, "månad": TruncMonth}
 
 
 def answers_over_time(queryset):
-    """The counted answers of `queryset` (spam and follow-ups left out), per
-    day, week or month in Stockholm time: one query for the span, one for
-    the buckets."""
-    counted = queryset.filter(is_spam=False, follow_up_of=None).order_by()
-    span = counted.aggregate(first=Min("created_at"), last=Max("created_at"))
+    """The figures of `queryset` by the one rule for a counted answer
+    (`FeedbackQuerySet.figures`), per day, week or month in Stockholm time:
+    one query for the span, one for the buckets."""
+    span = queryset.counted().aggregate(first=Min("created_at"), last=Max("created_at"))
     if span["first"] is None:
         return "dag", []
     first, last = span["first"], span["last"]
     step = step_for(first.astimezone(STOCKHOLM).date(), last.astimezone(STOCKHOLM).date())
     rows = (
-        counted.annotate(bucket=TRUNCATE[step]("created_at", tzinfo=STOCKHOLM))
-        .values("bucket")
-        .annotate(
-            yes=Count("pk", filter=Q(helpful=True)),
-            no=Count("pk", filter=Q(helpful=False)),
-            mean_rating=Avg("rating"),
-        )
+        queryset.annotate(bucket=TRUNCATE[step]("created_at", tzinfo=STOCKHOLM))
+        .figures("bucket")
         .order_by("bucket")
     )
     found = {row["bucket"].astimezone(STOCKHOLM).date(): row for row in rows}

@@ -13,6 +13,7 @@ again as is: the same Message-ID, so the owner's mail client shows one.
 import hashlib
 import logging
 from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,7 +24,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Digest, DigestFrequency, DigestStatus, Feedback, OwnerMailbox
+from .models import (
+    Digest,
+    DigestFrequency,
+    DigestStatus,
+    Feedback,
+    FeedbackKind,
+    OwnerMailbox,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +87,50 @@ def report_url(page_id=None):
     return f"{url}?page={page_id}" if page_id else url
 
 
+def local_time(moment):
+    # Formatted once here: the template's date filter was a tenth of a large
+    # digest run.
+    return timezone.localtime(moment, STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def location_url(report):
+    """The full address of the place a report names: a path on the site of
+    the statement it was sent from."""
+    if not report.location:
+        return ""
+    parts = urlsplit(report.page_url)
+    return f"{parts.scheme}://{parts.netloc}{report.location}" if parts.netloc else ""
+
+
 def digest_data(owner_email, answers):
-    """What a digest says, as plain data: per page, the number of Ja and Nej,
-    the mean rating, and every redacted comment with its time and the
-    visitor's contact address where one was given."""
+    """What a digest says, as plain data: per page, the number of Ja and Nej
+    and the mean rating by the one rule for a counted answer
+    (`FeedbackQuerySet.figures`), and every redacted comment with its time
+    and the visitor's contact address where one was given; then the reports
+    of accessibility shortcomings, each with the place the visitor named."""
+    figures = {
+        (row["page_id"], row["page_url"]): row
+        for row in Feedback.objects.filter(pk__in=[a.pk for a in answers]).figures(
+            "page_id", "page_url"
+        )
+    }
     pages = {}
+    reports = []
+    follow_ups = 0
     for answer in sorted(answers, key=lambda a: (a.page_title, a.created_at)):
+        if answer.kind == FeedbackKind.ACCESSIBILITY_REPORT:
+            reports.append(
+                {
+                    "at": local_time(answer.created_at),
+                    "statement_title": answer.page_title,
+                    "location": answer.location,
+                    "location_url": location_url(answer),
+                    "text": answer.comment,
+                    "contact_email": answer.contact_email,
+                }
+            )
+            continue
+        follow_ups += answer.follow_up_of_id is not None
         key = (answer.page_id, answer.page_url)
         page = pages.setdefault(
             key,
@@ -92,50 +138,61 @@ def digest_data(owner_email, answers):
                 "title": answer.page_title,
                 "url": answer.page_url,
                 "report_url": report_url(answer.page_id),
-                "yes": 0,
-                "no": 0,
-                "ratings": [],
                 "comments": [],
             },
         )
-        if answer.follow_up_of_id is None:  # a follow-up's Ja or Nej is counted already
-            page["yes" if answer.helpful else "no"] += 1
-        if answer.rating is not None:
-            page["ratings"].append(answer.rating)
         if answer.comment or answer.contact_email:
             page["comments"].append(
                 {
-                    # Formatted once here: the template's date filter was a
-                    # tenth of a large digest run.
-                    "at": timezone.localtime(answer.created_at, STOCKHOLM).strftime(
-                        "%Y-%m-%d %H:%M"
-                    ),
+                    "at": local_time(answer.created_at),
                     "helpful": answer.helpful,
                     "rating": answer.rating,
                     "text": answer.comment,
                     "contact_email": answer.contact_email,
                 }
             )
-    for page in pages.values():
-        ratings = page.pop("ratings")
-        page["mean_rating"] = round(sum(ratings) / len(ratings), 1) if ratings else None
-        page["rated"] = len(ratings)
+    for key, page in pages.items():
+        row = figures.get(key) or {"yes": 0, "no": 0, "mean_rating": None, "rated": 0}
+        mean = row["mean_rating"]
+        page.update(
+            yes=row["yes"],
+            no=row["no"],
+            mean_rating=round(mean, 1) if mean is not None else None,
+            rated=row["rated"],
+        )
     return {
         "owner_email": owner_email,
-        "answers": len(answers),
+        "answers": sum(row["answers"] for row in figures.values()),
+        "follow_ups": follow_ups,
         "report_url": report_url(),
         "pages": list(pages.values()),
+        "reports": reports,
     }
+
+
+def subject_of(data):
+    parts = []
+    count = data["answers"]
+    if count:
+        parts.append(f"{count} {'nytt svar' if count == 1 else 'nya svar'} från besökare")
+    if data["follow_ups"]:
+        parts.append(f"{data['follow_ups']} tillägg till tidigare svar")
+    count = len(data["reports"])
+    if count:
+        parts.append(
+            f"{count} {'rapport' if count == 1 else 'rapporter'} om brister i tillgängligheten"
+        )
+    if len(parts) > 1:
+        parts = [", ".join(parts[:-1]), parts[-1]]
+    return "Sidrespons: " + " och ".join(parts)
 
 
 def render(data):
     """(subject, text, html) of a digest. Every visitor's string is escaped
     in the HTML part; the text part is plain text."""
-    count = data["answers"]
-    subject = f"Sidrespons: {count} {'nytt svar' if count == 1 else 'nya svar'} från besökare"
     text = render_to_string("feedback/digest.txt", data)
     html = render_to_string("feedback/digest.html", data)
-    return subject, text, html
+    return subject_of(data), text, html
 
 
 def gather_due(now=None, everything=False):

@@ -3,11 +3,13 @@ the JSON endpoint and the tests all go through. Messages in Swedish, the same
 beside the field and in the error summary."""
 
 import re
+from urllib.parse import urlsplit
 
 from django import forms
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
 
-from .models import COMMENT_MAX_LENGTH, RATING_MAX, RATING_MIN
+from .models import COMMENT_MAX_LENGTH, LOCATION_MAX_LENGTH, RATING_MAX, RATING_MIN
 
 # Control characters other than tab and newline carry nothing a visitor
 # meant, and some (NUL) break databases and e-mail.
@@ -57,7 +59,18 @@ class SignedValueField(forms.CharField):
         return CONTROL_CHARACTERS.sub("", super().to_python(value))
 
 
-class FeedbackForm(forms.Form):
+class ErrorSummaryMixin:
+    def error_summary(self):
+        """[(field id, message)] in the form's order, for the summary that
+        links to each field."""
+        return [
+            (self[name].auto_id if name in self.fields else "", message)
+            for name in self.fields
+            for message in self.errors.get(name, [])
+        ]
+
+
+class FeedbackForm(ErrorSummaryMixin, forms.Form):
     helpful = forms.ChoiceField(
         label="Hjälpte informationen på den här sidan dig?",
         choices=HELPFUL_CHOICES,
@@ -100,11 +113,79 @@ class FeedbackForm(forms.Form):
     def clean_comment(self):
         return CONTROL_CHARACTERS.sub("", self.cleaned_data["comment"]).strip()
 
-    def error_summary(self):
-        """[(field id, message)] in the form's order, for the summary that
-        links to each field."""
-        return [
-            (self[name].auto_id if name in self.fields else "", message)
-            for name in self.fields
-            for message in self.errors.get(name, [])
-        ]
+
+def same_site_path(value, host):
+    """The path of `value` when it names a place on this site: a path
+    ("/internationella-samarbeten/") or a URL on `host` (the request's host,
+    without a port); None for anything else. Without the query string and
+    the fragment: a search's query holds what a visitor typed."""
+    value = CONTROL_CHARACTERS.sub("", value or "").strip()
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:  # not a URL at all ("http://[")
+        return None
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not host or hostname != host.lower():
+            return None
+    elif not value.startswith("/"):
+        return None
+    path = parts.path or "/"
+    # "//host" is another site to a browser; a backslash is one to some.
+    if path.startswith("//") or "\\" in path or len(path) > LOCATION_MAX_LENGTH:
+        return None
+    return path
+
+
+class AccessibilityReportForm(ErrorSummaryMixin, forms.Form):
+    """ "Rapportera brist i tillgängligheten": what the problem is, where, and
+    an optional address. No yes/no question: a report is not an answer."""
+
+    problem = forms.CharField(
+        label=_("Vad är problemet?"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": _("Beskriv problemet, så att vi kan åtgärda det."),
+            "max_length": _("Skriv högst 2 000 tecken (du har skrivit %(show_value)s)."),
+        },
+    )
+    location = forms.CharField(
+        label=_("Var på webbplatsen finns problemet? (frivilligt)"),
+        required=False,
+        max_length=LOCATION_MAX_LENGTH,
+        error_messages={"max_length": _("Adressen är för lång.")},
+    )
+    email = StrictEmailField(
+        label=_("Din e-postadress (frivilligt)"),
+        required=False,
+        max_length=EMAIL_MAX_LENGTH,
+        error_messages={"max_length": _("E-postadressen är för lång.")},
+    )
+    token = SignedValueField(required=False, widget=forms.HiddenInput)
+    website = SignedValueField(required=False, label=_("Lämna det här fältet tomt"))
+
+    def __init__(self, *args, host=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.host = host
+
+    def clean_problem(self):
+        problem = CONTROL_CHARACTERS.sub("", self.cleaned_data["problem"]).strip()
+        if not problem:
+            raise forms.ValidationError(self.fields["problem"].error_messages["required"])
+        return problem
+
+    def clean_location(self):
+        path = same_site_path(self.cleaned_data["location"], self.host)
+        if path is None:
+            raise forms.ValidationError(
+                _(
+                    "Skriv adressen till en sida på den här webbplatsen, till exempel "
+                    "/internationella-samarbeten/, eller lämna fältet tomt och beskriv "
+                    "var problemet finns i rutan ovan."
+                ),
+                code="invalid",
+            )
+        return path

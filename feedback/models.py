@@ -10,11 +10,13 @@ permission, and redacted, which is what everything else shows.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Avg, Count, Q
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 RATING_MIN = 1
 RATING_MAX = 5
 COMMENT_MAX_LENGTH = 2000
+LOCATION_MAX_LENGTH = 500
 
 REGISTRAR_PERMISSION = "feedback.view_comment_as_received"
 
@@ -71,13 +73,47 @@ class OwnerMailbox(models.Model):
         return f"{self.email} ({self.get_frequency_display()})"
 
 
+class FeedbackKind(models.TextChoices):
+    ANSWER = "answer", "svar"
+    ACCESSIBILITY_REPORT = "accessibility", "rapport om brist i tillgängligheten"
+
+
+# A follow-up adds to an answer already counted: it is no second Ja or Nej.
+COUNTS_AS_ANSWER = Q(follow_up_of=None)
+
+# What `figures` gives, per group or over everything. The rating counts on
+# every counted row, follow-ups included: a follow-up carries the visitor's
+# only rating (the widget saves the bare Ja or Nej first).
+FIGURES = {
+    "answers": Count("pk", filter=COUNTS_AS_ANSWER),
+    "yes": Count("pk", filter=COUNTS_AS_ANSWER & Q(helpful=True)),
+    "no": Count("pk", filter=COUNTS_AS_ANSWER & Q(helpful=False)),
+    "mean_rating": Avg("rating"),
+    "rated": Count("rating"),
+}
+
+
 class FeedbackQuerySet(models.QuerySet):
     def counted(self):
-        """What digests, counts and charts include: not what the bot checks caught."""
-        return self.filter(is_spam=False)
+        """The rows that count at all: visitors' answers, not what the bot
+        checks caught nor reports of accessibility shortcomings."""
+        return self.filter(is_spam=False, kind=FeedbackKind.ANSWER)
+
+    def figures(self, *group_by):
+        """The one rule for a counted answer, which the report's summary, its
+        chart and the digests all use: the number of answers and of Ja and
+        Nej (follow-ups not counted again), the mean rating and the number of
+        ratings (follow-ups included). Over the whole queryset a dict; with
+        `group_by`, a values queryset with the figures per group."""
+        counted = self.counted().order_by()
+        if group_by:
+            return counted.values(*group_by).annotate(**FIGURES)
+        return counted.aggregate(**FIGURES)
 
     def unsent(self):
-        return self.counted().filter(digest__isnull=True)
+        """What the next digests take: answers and accessibility reports,
+        not what the bot checks caught."""
+        return self.filter(is_spam=False, digest__isnull=True)
 
 
 class Feedback(models.Model):
@@ -94,7 +130,14 @@ class Feedback(models.Model):
     page_url = models.CharField("sidans adress", max_length=500)
     owner_email = models.EmailField("sidansvarig", db_index=True)
 
-    helpful = models.BooleanField("hjälpte informationen")
+    kind = models.CharField(
+        "typ",
+        max_length=20,
+        choices=FeedbackKind.choices,
+        default=FeedbackKind.ANSWER,
+    )
+    # None on an accessibility report, which asks no such question.
+    helpful = models.BooleanField("hjälpte informationen", null=True)
     rating = models.PositiveSmallIntegerField(
         "betyg",
         null=True,
@@ -108,6 +151,9 @@ class Feedback(models.Model):
     )
     comment_as_received = models.TextField("kommentar som den kom in", blank=True)
     contact_email = models.EmailField("besökarens e-postadress", blank=True)
+    # An accessibility report's: the path on the site the visitor came from
+    # or named (the site's own paths only, without a query string).
+    location = models.CharField("var på webbplatsen", max_length=LOCATION_MAX_LENGTH, blank=True)
 
     is_spam = models.BooleanField("skräp", default=False)
     spam_reason = models.CharField("varför skräp", max_length=40, blank=True)
@@ -152,13 +198,20 @@ class Feedback(models.Model):
                 | models.Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),
                 name="feedback_rating_1_to_5",
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind=FeedbackKind.ACCESSIBILITY_REPORT)
+                | models.Q(helpful__isnull=False),
+                name="feedback_answer_has_helpful",
+            ),
         ]
         indexes = [models.Index(fields=["owner_email", "digest", "is_spam"])]
 
     def __str__(self):
-        return (
-            f"{'Ja' if self.helpful else 'Nej'} på {self.page_title} ({self.created_at:%Y-%m-%d})"
-        )
+        if self.kind == FeedbackKind.ACCESSIBILITY_REPORT:
+            what = "Rapport om brist i tillgängligheten"
+        else:
+            what = "Ja" if self.helpful else "Nej"
+        return f"{what} på {self.page_title} ({self.created_at:%Y-%m-%d})"
 
 
 class DigestStatus(models.TextChoices):

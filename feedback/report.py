@@ -11,7 +11,6 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -22,7 +21,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from . import retention
 from .chart import render_chart
-from .models import RATING_MAX, RATING_MIN, REGISTRAR_PERMISSION, Feedback
+from .models import RATING_MAX, RATING_MIN, REGISTRAR_PERMISSION, Feedback, FeedbackKind
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +35,18 @@ def neutralise_formula(value):
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
+def helpful_label(answer):
+    if answer.kind == FeedbackKind.ACCESSIBILITY_REPORT:
+        return "Rapport om tillgänglighet"
+    return "Ja" if answer.helpful else "Nej"
+
+
 def answer_columns(comment_field, comment_label):
     """The report's table; the registrar's differs by the comment it shows."""
     return [
         DateColumn("created_at", label="Inkom"),
         Column("page_title", label="Sida"),
-        Column("helpful", label="Hjälpte", accessor=lambda a: "Ja" if a.helpful else "Nej"),
+        Column("helpful", label="Hjälpte", accessor=helpful_label),
         Column("rating", label="Betyg"),
         Column(comment_field, label=comment_label),
         Column("contact_email", label="E-post"),
@@ -58,23 +63,11 @@ class FeedbackFilterSet(WagtailFilterSet):
         label="Betyg", choices=[(n, str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
     )
     is_spam = django_filters.BooleanFilter(label="Skräp")
+    kind = django_filters.ChoiceFilter(label="Typ", choices=FeedbackKind.choices)
 
     class Meta:
         model = Feedback
         fields = []
-
-
-COUNTED = Q(follow_up_of=None)
-
-
-def summary_figures():
-    """The count, the share of Ja and the mean rating, as the report's
-    summary and the edit view's header show them."""
-    return {
-        "answers": Count("pk", filter=COUNTED),
-        "yes": Count("pk", filter=Q(helpful=True) & COUNTED),
-        "mean_rating": Avg("rating"),
-    }
 
 
 def with_yes_share(row):
@@ -84,18 +77,13 @@ def with_yes_share(row):
 
 def summary_of_page(page_id):
     """One page's figures, whatever titles its answers were given under."""
-    counted = Feedback.objects.filter(page_id=page_id, is_spam=False).order_by()
-    return with_yes_share(counted.aggregate(**summary_figures()))
+    return with_yes_share(Feedback.objects.filter(page_id=page_id).figures())
 
 
 def page_summary(queryset):
-    """Per page: the count, the share of Ja and the mean rating."""
-    rows = (
-        queryset.order_by()
-        .values("page_id", "page_title", "page_url")
-        .annotate(**summary_figures())
-        .order_by("page_title")
-    )
+    """Per page: the count, the share of Ja and the mean rating, by the one
+    rule for a counted answer (`FeedbackQuerySet.figures`)."""
+    rows = queryset.figures("page_id", "page_title", "page_url").order_by("page_title")
     return [with_yes_share(row) for row in rows]
 
 
@@ -122,6 +110,8 @@ class FeedbackReportView(ReportView):
         "comment",
         "contact_email",
         "is_spam",
+        "kind",
+        "location",
     ]
     export_headings = {
         "created_at": "Inkom",
@@ -132,10 +122,12 @@ class FeedbackReportView(ReportView):
         "comment": "Kommentar",
         "contact_email": "E-post",
         "is_spam": "Skräp",
+        "kind": "Typ",
+        "location": "Rapporterad sida",
     }
 
     # Every visitor's string, neutralised in the CSV too.
-    visitor_fields = ("page_title", "page_url", "comment", "contact_email")
+    visitor_fields = ("page_title", "page_url", "comment", "contact_email", "location")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -150,7 +142,7 @@ class FeedbackReportView(ReportView):
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
-        context["summary"] = page_summary(self.object_list.filter(is_spam=False))
+        context["summary"] = page_summary(self.object_list)
         context["chart"] = render_chart(self.object_list)
         return context
 
@@ -215,6 +207,8 @@ class RegistrarReportView(FeedbackReportView):
         "comment",
         "contact_email",
         "is_spam",
+        "kind",
+        "location",
         "personal_data_erased_at",
     ]
     export_headings = {

@@ -1,5 +1,6 @@
-"""Taking a visitor's answer: the one action that the widget's form, the JSON
-endpoint and the tests call.
+"""Taking a visitor's answer, or a report of an accessibility shortcoming:
+the one action that the widget's form, the report form, the JSON endpoint
+and the tests call.
 
 Validated (`FeedbackForm`), checked for bots, redacted and saved in the
 request's transaction; nothing is sent here. What the bot checks catch
@@ -17,8 +18,8 @@ from django.http import Http404
 from wagtail.models import Page
 
 from . import ratelimit, tokens
-from .forms import HONEYPOT_FIELD, FeedbackForm
-from .models import Feedback, FeedbackSettings
+from .forms import HONEYPOT_FIELD, AccessibilityReportForm, FeedbackForm
+from .models import Feedback, FeedbackKind, FeedbackSettings
 from .redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,35 @@ def submit_feedback(page, data, client=None):
     address), only within the client's rate limit, which counts valid posts
     only. Returns an Outcome: the bound form with its errors, the saved
     answer when it was valid, or `limited`."""
-    form = FeedbackForm(data)
+    return _submit(FeedbackForm(data), client, lambda form: save_answer(page, form))
+
+
+def takes_reports(page):
+    """Whether visitors report accessibility shortcomings through this page:
+    the accessibility statement says so (the apps do not import each other)."""
+    return bool(getattr(page, "takes_accessibility_reports", False))
+
+
+def report_page(page_id):
+    """The accessibility statement a report is sent through; 404 for any
+    other page (`page_for_feedback`'s rules first)."""
+    page = page_for_feedback(page_id)
+    if not takes_reports(page):
+        raise Http404
+    return page
+
+
+def submit_report(page, data, client=None, host=None):
+    """A report of an accessibility shortcoming, through the same steps as an
+    answer (validation, bot checks, the same rate limit, redaction, storage
+    as received): saved as its own kind, which no figure counts, for the
+    statement's owner address. `host` is the request's, without a port: the
+    only one the report's location may name."""
+    form = AccessibilityReportForm(data, host=host)
+    return _submit(form, client, lambda form: save_report(page, form))
+
+
+def _submit(form, client, save):
     if not form.is_valid():
         return Outcome(form)
     key = None
@@ -98,13 +127,36 @@ def submit_feedback(page, data, client=None):
             ratelimit.undo(key)  # a refused post does not count
             return Outcome(form, limited=True, retry_after=retry_after)
     try:
-        return Outcome(form, save_answer(page, form))
+        return Outcome(form, save(form))
     except DatabaseError:
         # Nothing was saved (one transaction), so the post does not count:
         # the visitor sends the same answer again.
         if key is not None:
             ratelimit.undo(key)
         raise
+
+
+def save_report(page, form):
+    """Save the report of a valid AccessibilityReportForm (`submit_report`)."""
+    cleaned = form.cleaned_data
+    reason = spam_reason(cleaned, page.pk)
+    report = Feedback.objects.create(
+        kind=FeedbackKind.ACCESSIBILITY_REPORT,
+        page=page,
+        page_title=page.title[:255],
+        page_url=(page.full_url or page.url or "")[:500],
+        owner_email=owner_email_of(page),
+        helpful=None,
+        comment=redact(cleaned["problem"]),
+        comment_as_received=cleaned["problem"],
+        location=cleaned["location"],
+        contact_email=cleaned["email"],
+        is_spam=bool(reason),
+        spam_reason=reason,
+    )
+    if reason:
+        logger.info("Rapport %s sparad som skräp (%s).", report.pk, reason)
+    return report
 
 
 def save_answer(page, form):
@@ -150,7 +202,7 @@ def _answer_referred_to(reference, page):
         return None, None
     answer = (
         Feedback.objects.select_for_update()
-        .filter(pk=answer_id, page_id=page.pk, is_spam=False)
+        .filter(pk=answer_id, page_id=page.pk, is_spam=False, kind=FeedbackKind.ANSWER)
         .first()
     )
     if answer is None:

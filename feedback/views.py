@@ -14,19 +14,19 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from security import clients
 
 from . import tokens
-from .forms import FeedbackForm
-from .submission import page_for_feedback, submit_feedback
+from .forms import AccessibilityReportForm, FeedbackForm, same_site_path
+from .submission import page_for_feedback, report_page, submit_feedback, submit_report
 
 logger = logging.getLogger(__name__)
 
@@ -164,3 +164,113 @@ def fresh_token(request, page_id):
     first interacts, since a cached page's own token may be old."""
     page = page_for_feedback(page_id)
     return JsonResponse({"token": tokens.form_token(page.pk)})
+
+
+# The report form: a page of its own, never cached (it is filled in from the
+# page the visitor came from), posted without a script.
+
+
+def host_name(request):
+    """The host the visitor asked for (checked against ALLOWED_HOSTS), lower
+    case, without a port: the one a report's location may name."""
+    host = request.get_host().lower()
+    if host.startswith("["):  # an IPv6 address has colons of its own
+        return host[1 : host.index("]")]  # as urlsplit gives it: no brackets
+    return host.partition(":")[0]
+
+
+def _report_response(request, page, form, status=200, message="", thanked=False, back=""):
+    return TemplateResponse(
+        request,
+        "feedback/report.html",
+        {
+            "statement": page,
+            "form": form,
+            "errors": form.error_summary() if form is not None and form.is_bound else [],
+            "message": message,
+            "thanked": thanked,
+            "back": back,
+            "action": request.path,
+        },
+        status=status,
+    )
+
+
+def _came_from(request):
+    """The page the visitor came from, as a path on this site: `?sida=`, or
+    the Referer; "" for anything else, or for this form itself."""
+    host = host_name(request)
+    for value in (request.GET.get("sida"), request.META.get("HTTP_REFERER")):
+        path = same_site_path(value, host) if value else None
+        if path and path != request.path:
+            return path
+    return ""
+
+
+def _report_database_away(request):
+    """The database does not answer: nothing was saved. The form again with
+    what the visitor wrote, and one press sends it again."""
+    logger.warning("Databasen svarar inte: rapporten om tillgänglighet togs inte emot.")
+    request.user = AnonymousUser()
+    if wants_json(request) or request.method != "POST":
+        return refuse(
+            request, 503, UNAVAILABLE, {"Retry-After": str(settings.DATABASE_RETRY_AFTER_SECONDS)}
+        )
+    response = _report_response(
+        request, None, AccessibilityReportForm(request.POST), status=503, message=UNAVAILABLE
+    )
+    response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+@sensitive_post_parameters("problem", "email")
+def report(request, page_id):
+    """ "Rapportera brist i tillgängligheten": the form (GET, filled in with
+    the page the visitor came from), and its post, through the same action
+    and checks as the feedback widget's. Without a script: a plain post, a
+    redirect to the thanks."""
+    try:
+        if request.method == "POST":
+            return _post_report(request, page_id)
+        page = report_page(page_id)
+        if request.GET.get("tack") == "1":
+            back = same_site_path(request.GET.get("sida", ""), host_name(request)) or ""
+            return _report_response(request, page, None, thanked=True, back=back)
+        form = AccessibilityReportForm(
+            initial={"location": _came_from(request), "token": tokens.form_token(page.pk)}
+        )
+        return _report_response(request, page, form)
+    except (OperationalError, InterfaceError):
+        return _report_database_away(request)
+
+
+def _post_report(request, page_id):
+    if body_length(request) > settings.FEEDBACK_MAX_BODY_BYTES:
+        return refuse(request, 413, TOO_LARGE)
+    try:
+        request.POST  # noqa: B018  (parsed here, so that a broken body is a 400)
+    except (MultiPartParserError, BadRequest, SuspiciousOperation, LookupError, UnicodeError):
+        return refuse(request, 400, MALFORMED)
+    if not origin_allowed(request):
+        return refuse(request, 403, FOREIGN_ORIGIN)
+    page = report_page(page_id)
+    outcome = submit_report(
+        page, request.POST, client=clients.rate_key(request), host=host_name(request)
+    )
+    if outcome.limited:
+        return refuse(request, 429, TOO_MANY, {"Retry-After": str(outcome.retry_after)})
+    if wants_json(request):
+        if not outcome.ok:
+            errors = {name: list(messages) for name, messages in outcome.form.errors.items()}
+            return JsonResponse({"ok": False, "errors": errors}, status=400)
+        return JsonResponse({"ok": True}, status=201)
+    if not outcome.ok:
+        return _report_response(request, page, outcome.form, status=400)
+    query = QueryDict(mutable=True)
+    query["tack"] = "1"
+    if outcome.answer.location:
+        query["sida"] = outcome.answer.location
+    return HttpResponseRedirect(f"{request.path}?{query.urlencode(safe='/')}", status=303)

@@ -9,11 +9,12 @@ documented. The representations themselves are the blocks'
 `get_api_representation` (blocks.py).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from rest_framework.fields import Field as SerializerField
+from wagtail.rich_text import expand_db_html
 
 from .blocks import AGREEMENT_CHOICES
 
@@ -160,4 +161,55 @@ class StampField(SerializerField):
         return value
 
 
-__all__ = ["BodyField", "BodyItem", "PublishedContact", "StampField", "TwinTown"]
+class Shortcoming(_Schema):
+    """Content that is not accessible."""
+
+    content: str
+    criterion: str = Field(description="WCAG 2.1-kriteriet, nummer och namn, t.ex. 1.1.1 …")
+    reason: str
+    workaround: str | None
+    fix_by: date | None = Field(description="När bristen ska vara åtgärdad; null om obestämt.")
+
+
+class ShortcomingItem(_Block):
+    type: Literal["shortcoming"]
+    value: Shortcoming
+
+
+class Exemption(_Schema):
+    content: str
+    reason: str
+
+
+class ExemptionItem(_Block):
+    type: Literal["exemption"]
+    value: Exemption
+
+
+class ShortcomingsField(SerializerField):
+    def to_representation(self, value) -> list[ShortcomingItem]:
+        return value.stream_block.get_api_representation(value)
+
+
+class ExemptionsField(SerializerField):
+    def to_representation(self, value) -> list[ExemptionItem]:
+        return value.stream_block.get_api_representation(value)
+
+
+class RichTextHTMLField(SerializerField):
+    """Rich text as real HTML, links resolved (as the body's paragraphs)."""
+
+    def to_representation(self, value) -> str:
+        return expand_db_html(value)
+
+
+__all__ = [
+    "BodyField",
+    "BodyItem",
+    "ExemptionsField",
+    "PublishedContact",
+    "RichTextHTMLField",
+    "ShortcomingsField",
+    "StampField",
+    "TwinTown",
+]

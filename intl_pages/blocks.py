@@ -348,3 +348,95 @@ class InternationalPageBodyBlock(blocks.StreamBlock):
     twin_town = TwinTownBlock()
     partnership = PartnershipBlock()
     contacts = ContactsBlock()
+
+
+# The number of a WCAG 2.1 success criterion, such as 1.1.1 or 2.4.11.
+WCAG_CRITERION_PATTERN = r"^[1-4]\.[1-9][0-9]?\.[1-9][0-9]?(?![0-9.])"
+
+
+def optional_text(text):
+    return text or None
+
+
+class ShortcomingBlock(blocks.StructBlock):
+    """Content that is not accessible, as DIGG's guidance asks it told: what,
+    against which WCAG 2.1 criterion, why, how to get around it, and when it
+    is to be fixed."""
+
+    content = blocks.CharBlock(
+        max_length=200,
+        label="Innehåll som inte är tillgängligt",
+        help_text="Vad det gäller, så som besökaren känner igen det, till exempel "
+        "”Inskannade PDF-dokument”.",
+    )
+    criterion = blocks.RegexBlock(
+        regex=WCAG_CRITERION_PATTERN,
+        max_length=120,
+        label="WCAG 2.1-kriterium",
+        help_text="Numret och namnet på kriteriet som inte uppfylls, till exempel "
+        "1.1.1 Icke-textuellt innehåll.",
+        error_messages={
+            "invalid": "Börja med kriteriets nummer, till exempel 1.1.1 Icke-textuellt innehåll."
+        },
+    )
+    reason = blocks.TextBlock(
+        label="Varför",
+        help_text="Vad bristen är och varför den finns, i vanliga ord.",
+    )
+    workaround = blocks.TextBlock(
+        required=False,
+        label="Så kommer besökaren runt det",
+        help_text="Frivilligt. Hur besökaren ändå kan ta del av innehållet, till exempel "
+        "genom att be om det i ett annat format.",
+    )
+    fix_by = blocks.DateBlock(
+        required=False,
+        label="Åtgärdas senast",
+        help_text="Frivilligt. När bristen ska vara åtgärdad; lämna tomt om det inte är "
+        "bestämt, så står det på sidan.",
+    )
+
+    def get_api_representation(self, value, context=None):
+        return {
+            "content": value["content"],
+            "criterion": value["criterion"],
+            "reason": value["reason"],
+            "workaround": optional_text(value["workaround"]),
+            "fix_by": value["fix_by"].isoformat() if value["fix_by"] else None,
+        }
+
+    class Meta:
+        icon = "warning"
+        label = "Brist i tillgängligheten"
+        template = "intl_pages/blocks/shortcoming.html"
+
+
+class ExemptionBlock(blocks.StructBlock):
+    """Content that the statement names and why it is not made accessible:
+    an unreasonable burden (§ 12), or outside the law (§ 9)."""
+
+    content = blocks.CharBlock(
+        max_length=200,
+        label="Innehåll",
+        help_text="Vad det gäller, till exempel ”Inspelade webbsändningar från före 2020”.",
+    )
+    reason = blocks.TextBlock(
+        label="Skäl",
+        help_text="Varför det undantas, med hänvisning till lagen där det går.",
+    )
+
+    def get_api_representation(self, value, context=None):
+        return {"content": value["content"], "reason": value["reason"]}
+
+    class Meta:
+        icon = "help"
+        label = "Undantag"
+        template = "intl_pages/blocks/exemption.html"
+
+
+class ShortcomingsBlock(blocks.StreamBlock):
+    shortcoming = ShortcomingBlock()
+
+
+class ExemptionsBlock(blocks.StreamBlock):
+    exemption = ExemptionBlock()

@@ -1,4 +1,5 @@
-"""The demo content: the seed page, its home page and its contacts.
+"""The demo content: the seed page, its home page, its contacts and the
+site's accessibility statement.
 
 `load_demo` creates what is absent and never touches what exists, so an
 editor's changes survive every `make run`, and a second run changes nothing.
@@ -12,9 +13,10 @@ from django.conf import settings
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from .models import Contact, HomePage, InternationalPage
+from .models import AccessibilityStatementPage, Contact, HomePage, InternationalPage
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "international_page.yaml"
+STATEMENT_FILE = Path(__file__).resolve().parent / "demo" / "accessibility_statement.yaml"
 
 
 def read_demo_data(path=DEMO_FILE):
@@ -23,11 +25,12 @@ def read_demo_data(path=DEMO_FILE):
 
 
 @transaction.atomic
-def load_demo(data=None, log=lambda message: None):
+def load_demo(data=None, statement=None, log=lambda message: None):
     data = data or read_demo_data()
     home = ensure_home_page(data["home"], log)
     contacts = {item["key"]: ensure_contact(item, log) for item in data["contacts"]}
     ensure_international_page(home, data["page"], contacts, log)
+    ensure_accessibility_statement(home, statement or read_demo_data(STATEMENT_FILE), log)
     return home
 
 
@@ -111,6 +114,38 @@ def ensure_international_page(home, spec, contacts, log):
     home.add_child(instance=page)
     page.save_revision().publish()
     log(f"Skapade och publicerade sidan ”{page.title}” på {page.url_path}.")
+    return page
+
+
+def ensure_accessibility_statement(home, spec, log):
+    """The site's statement, unless the home page has one already (whatever
+    its slug: there is one per home page, and an editor may have renamed it)."""
+    existing = AccessibilityStatementPage.objects.child_of(home).first()
+    if existing is not None:
+        return existing
+
+    def stream(name):
+        block = AccessibilityStatementPage._meta.get_field(name).stream_block
+        return block.clean(block.to_python(spec.get(name) or []))
+
+    page = AccessibilityStatementPage(
+        title=spec["title"],
+        slug=spec["slug"],
+        owner_email=spec["owner_email"],
+        organisation=spec["organisation"],
+        service=spec["service"],
+        compliance=spec["compliance"],
+        shortcomings=stream("shortcomings"),
+        disproportionate_burden=stream("disproportionate_burden"),
+        outside_scope=stream("outside_scope"),
+        evaluation_method=spec["evaluation_method"],
+        evaluated_on=spec["evaluated_on"],
+        statement_updated_on=spec["statement_updated_on"],
+        feedback_text=spec["feedback_text"],
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    log(f"Skapade och publicerade tillgänglighetsredogörelsen på {page.url_path}.")
     return page
 
 

@@ -83,3 +83,7 @@ class HomePageForm(DaylightSavingFormMixin, WagtailAdminPageForm):
 
 class ContactForm(DaylightSavingFormMixin, WagtailAdminModelForm):
     pass
+
+
+class AccessibilityStatementPageForm(DaylightSavingFormMixin, WagtailAdminPageForm):
+    pass

@@ -10,16 +10,18 @@ from django.db import connections, models, router
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
 from wagtail.api import APIField
-from wagtail.fields import StreamField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import DraftStateMixin, Page, RevisionMixin
 from wagtail.search import index
 
-from .api import BodyField, StampField
-from .blocks import InternationalPageBodyBlock
-from .forms import ContactForm, HomePageForm, InternationalPageForm
+from .api import BodyField, ExemptionsField, RichTextHTMLField, ShortcomingsField, StampField
+from .blocks import ExemptionsBlock, InternationalPageBodyBlock, ShortcomingsBlock
+from .forms import AccessibilityStatementPageForm, ContactForm, HomePageForm, InternationalPageForm
 from .signals import stamp_moved
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
+# The supervisory authority's form for a shortcoming the site did not fix.
+DIGG_REPORT_URL = "https://www.digg.se/tdosanmalan"
 
 phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{4,24}$",
@@ -83,7 +85,7 @@ class HomePage(ApprovedRevisionCleanMixin, Page):
     content_panels = Page.content_panels + [FieldPanel("introduction")]
     base_form_class = HomePageForm
 
-    subpage_types = ["intl_pages.InternationalPage"]
+    subpage_types = ["intl_pages.InternationalPage", "intl_pages.AccessibilityStatementPage"]
     max_count = 1
 
     class Meta:
@@ -169,6 +171,142 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
             else:
                 groups.append((block.block_type, [block]))
         return groups
+
+
+class Compliance(models.TextChoices):
+    FULL = "helt", "helt förenlig"
+    PARTIAL = "delvis", "delvis förenlig"
+    NONE = "inte", "inte förenlig"
+
+
+class AccessibilityStatementPage(ApprovedRevisionCleanMixin, Page):
+    """The site's accessibility statement (tillgänglighetsredogörelse), with
+    the parts DIGG's guidance under lag (2018:1937) asks for, in its order.
+
+    Its owner address gets the visitors' reports of shortcomings in the
+    digests, as a page owner gets the answers of a page."""
+
+    organisation = models.CharField(
+        "organisation",
+        max_length=150,
+        help_text="Vem som står bakom webbplatsen, till exempel Lidköpings kommun.",
+    )
+    service = models.CharField(
+        "webbplats eller tjänst",
+        max_length=200,
+        help_text="Vad redogörelsen gäller, med adress, till exempel "
+        "”webbplatsen om internationella samarbeten, lidkoping.se”.",
+    )
+    compliance = models.CharField(
+        "förenlighet med lagen",
+        max_length=10,
+        choices=Compliance.choices,
+        default=Compliance.PARTIAL,
+        help_text="Hur väl webbplatsen uppfyller lagen om tillgänglighet till digital "
+        "offentlig service (WCAG 2.1 nivå AA). Välj ”helt förenlig” bara om inga brister "
+        "finns kvar nedan.",
+    )
+    shortcomings = StreamField(
+        ShortcomingsBlock(),
+        blank=True,
+        verbose_name="innehåll som inte är tillgängligt",
+        help_text="En rad per brist: vad, vilket WCAG 2.1-kriterium, varför, hur besökaren "
+        "kommer runt det och när den ska vara åtgärdad.",
+    )
+    disproportionate_burden = StreamField(
+        ExemptionsBlock(),
+        blank=True,
+        verbose_name="oskäligt betungande anpassning (12 §)",
+        help_text="Innehåll som inte tillgängliggörs för att det vore oskäligt betungande, "
+        "med skälen. Lämna tomt om inget sådant finns.",
+    )
+    outside_scope = StreamField(
+        ExemptionsBlock(),
+        blank=True,
+        verbose_name="innehåll som inte omfattas av lagen (9 §)",
+        help_text="Till exempel filer publicerade före den 23 september 2018 som inte behövs "
+        "för pågående ärenden, eller förinspelad video från före den 23 september 2020.",
+    )
+    evaluation_method = RichTextField(
+        "hur webbplatsen har granskats",
+        features=["bold", "italic", "link", "ul", "ol"],
+        help_text="Vilken metod, vilka verktyg, vilka sidor och lägen, och vem som granskade.",
+    )
+    evaluated_on = models.DateField("granskad", help_text="Dagen då granskningen senast gjordes.")
+    statement_updated_on = models.DateField(
+        "redogörelsen uppdaterad",
+        help_text="Dagen då redogörelsen senast uppdaterades; ändra den när du ändrar innehållet.",
+    )
+    feedback_text = RichTextField(
+        "rapportera brister och be om tillgängligt innehåll",
+        features=["bold", "italic", "link", "ul", "ol"],
+        help_text="Hur besökaren rapporterar en brist eller ber om innehåll i ett "
+        "tillgängligt format: e-post, telefon och svarstid. Sidan länkar själv till "
+        "formuläret Rapportera brist i tillgängligheten.",
+    )
+    supervision_url = models.URLField(
+        "adress för anmälan till DIGG",
+        default=DIGG_REPORT_URL,
+        help_text="Myndigheten för digital förvaltnings sida för anmälan. Ändra bara om "
+        "DIGG flyttar den.",
+    )
+    owner_email = models.EmailField(
+        "sidansvarig",
+        default=default_owner_email,
+        help_text="Funktionsadressen som ansvarar för redogörelsen och som tar emot "
+        "besökarnas rapporter om brister. Endast moderatorer och administratörer kan "
+        "ändra den.",
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("organisation"), FieldPanel("service")],
+            heading="Vem och vad",
+        ),
+        FieldPanel("compliance"),
+        FieldPanel("shortcomings"),
+        FieldPanel("disproportionate_burden"),
+        FieldPanel("outside_scope"),
+        MultiFieldPanel(
+            [FieldPanel("evaluation_method"), FieldPanel("evaluated_on")],
+            heading="Granskning",
+        ),
+        FieldPanel("statement_updated_on"),
+        FieldPanel("feedback_text"),
+        FieldPanel("supervision_url"),
+        FieldPanel("owner_email", permission=OWNER_EMAIL_PERMISSION),
+    ]
+    base_form_class = AccessibilityStatementPageForm
+
+    search_fields = Page.search_fields + [index.SearchField("shortcomings")]
+
+    api_fields = [
+        APIField("organisation"),
+        APIField("service"),
+        APIField("compliance"),
+        APIField("shortcomings", serializer=ShortcomingsField()),
+        APIField("disproportionate_burden", serializer=ExemptionsField()),
+        APIField("outside_scope", serializer=ExemptionsField()),
+        APIField("evaluation_method", serializer=RichTextHTMLField()),
+        APIField("evaluated_on"),
+        APIField("statement_updated_on"),
+        APIField("feedback_text", serializer=RichTextHTMLField()),
+        APIField("supervision_url"),
+        APIField("owner_email"),
+    ]
+
+    parent_page_types = ["intl_pages.HomePage"]
+    subpage_types = []
+    # One per site: per home page, so that a translation under another
+    # locale's home page may have its own.
+    max_count_per_parent = 1
+    # The feedback app's report form takes reports for this page (duck-typed:
+    # the apps do not import each other).
+    takes_accessibility_reports = True
+
+    class Meta:
+        verbose_name = "tillgänglighetsredogörelse"
+        verbose_name_plural = "tillgänglighetsredogörelser"
 
 
 class PageUpdateStampManager(models.Manager):

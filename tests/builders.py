@@ -23,7 +23,7 @@ from wagtail.models import Collection, Locale, Page, Site
 from headless.models import APITokenGrant, default_expiry
 from headless.scopes import SCOPES
 from intl_pages.blocks import TwinTownBlock
-from intl_pages.models import Contact, HomePage, InternationalPage
+from intl_pages.models import AccessibilityStatementPage, Contact, HomePage, InternationalPage
 
 HOME_SLUG = "home"
 
@@ -168,6 +168,38 @@ def make_page(
     revision = page.save_revision()  # add_child logged "wagtail.create"
     if live:
         revision.publish()
+    page.refresh_from_db()
+    return page
+
+
+def make_statement(
+    title="Tillgänglighetsredogörelse",
+    slug="tillganglighetsredogorelse",
+    owner_email="tillganglighet@example.org",
+    shortcomings=(),
+    **fields,
+):
+    """The site's accessibility statement under the home page, published;
+    `shortcomings` raw items of its StreamField ({"type": "shortcoming",
+    "value": {...}}). Other `fields` go to the page as they are."""
+    home = make_site_root()
+    block = AccessibilityStatementPage._meta.get_field("shortcomings").stream_block
+    page = AccessibilityStatementPage(
+        title=title,
+        slug=slug,
+        owner_email=owner_email,
+        organisation=fields.pop("organisation", "Exempelkommunen"),
+        service=fields.pop("service", "webbplatsen example.org"),
+        shortcomings=block.clean(block.to_python(list(shortcomings))),
+        evaluation_method=fields.pop("evaluation_method", "<p>Automatiska tester.</p>"),
+        evaluated_on=fields.pop("evaluated_on", "2026-12-06"),
+        statement_updated_on=fields.pop("statement_updated_on", "2026-12-06"),
+        feedback_text=fields.pop("feedback_text", "<p>Skriv till oss.</p>"),
+        live=False,
+        **fields,
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
     page.refresh_from_db()
     return page
 

@@ -73,8 +73,8 @@ def test_the_page_explorer_counts_in_swedish(admin_client):
 
     home = load_demo()
     html = admin_client.get(reverse("wagtailadmin_explore", args=[home.pk])).content.decode()
-    assert re.search(r"1–1 av 1 \w+", visible_text(html))
-    assert " of 1 " not in visible_text(html)
+    assert re.search(r"1–\d+ av \d+ \w+", visible_text(html))
+    assert not re.search(r" of \d+ ", visible_text(html))
 
 
 def test_the_pattern_finds_a_capitalised_name_mid_sentence():

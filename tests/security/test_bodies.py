@@ -11,7 +11,7 @@ from wagtail.models import Page, Revision
 from feedback.models import Feedback
 from headless import bodies
 from intl_pages.models import Contact
-from tests.builders import make_api_token, make_contact, make_page
+from tests.builders import make_api_token, make_contact, make_page, make_statement
 from tests.feedback.conftest import aged_token, limiter_redis  # noqa: F401
 from tests.intl_pages.admin_forms import make_user
 
@@ -253,4 +253,21 @@ def test_too_many_fields_is_a_swedish_400_not_djangos_page(client, content, sett
     )
     assert response.status_code == 400
     assert "Svaret gick inte att läsa" in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+@pytest.mark.parametrize("kind", FORM_JUNK)
+@pytest.mark.usefixtures("limiter_redis")
+def test_the_report_forms_post_refuses_junk_with_a_4xx(client, content, kind):
+    statement = make_statement()
+    content_type, body = FORM_JUNK[kind]
+    for accept in ("text/html", "application/json"):
+        response = client.generic(
+            "POST",
+            f"/feedback/{statement.pk}/rapportera-brist/",
+            body,
+            content_type=content_type,
+            HTTP_ACCEPT=accept,
+        )
+        assert 400 <= response.status_code < 500, (kind, accept, response.status_code)
     assert not Feedback.objects.exists()

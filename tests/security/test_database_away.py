@@ -284,3 +284,70 @@ def test_any_request_with_the_database_stopped_is_a_503_not_a_500(stack):
         assert answered["Content-Type"] == "application/problem+json"
         assert json.loads(body)["detail"] == DATABASE_AWAY
         assert answered["Retry-After"] == retry
+
+
+class FormFields(HTMLParser):
+    """The values of a form's fields: inputs and textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.values = {}
+        self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name"):
+            self.values[attrs["name"]] = attrs.get("value", "")
+        if tag == "textarea":
+            self._textarea = attrs["name"]
+            self.values[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._textarea = None
+
+
+def test_a_report_with_the_database_stopped_keeps_what_was_written(stack):
+    """The report form of the accessibility statement: a 503 that shows the
+    form as the visitor wrote it, whose one press sends it again."""
+    postgres, url = stack["postgres"], stack["url"]
+    statement_id = int(
+        postgres.query("SELECT id FROM wagtailcore_page WHERE slug = 'tillganglighetsredogorelse'")
+    )
+    form_url = f"{url}/feedback/{statement_id}/rapportera-brist/"
+    sent = {
+        "problem": "Kartan går inte att nå med tangentbord.",
+        "location": "/internationella-samarbeten/",
+        "email": "besokare@example.se",
+        "token": aged_token(statement_id),
+    }
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+    before = count_answers(postgres)
+
+    with postgres.stopped():
+        status, headers, body = request(
+            form_url, urllib.parse.urlencode(sent).encode(), form_headers
+        )
+        assert status == 503, body[:500]
+        assert headers["Retry-After"] == str(settings.DATABASE_RETRY_AFTER_SECONDS)
+        assert UNAVAILABLE in body and "Skicka igen" in body
+        kept = FormFields()
+        kept.feed(body)
+        assert {name: kept.values.get(name) for name in sent} == sent
+        status, _, body = request(form_url, headers={"Accept": "text/html"})
+        assert status == 503 and UNAVAILABLE in body
+
+    assert count_answers(postgres) == before
+    status, headers, _ = request(
+        form_url, urllib.parse.urlencode(kept.values).encode(), form_headers
+    )
+    assert status == 303, headers
+    assert count_answers(postgres) == before + 1
+    assert (
+        postgres.query("SELECT kind, location FROM feedback_feedback ORDER BY id DESC LIMIT 1")
+        == "accessibility|/internationella-samarbeten/"
+    )

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 from wagtail.models import APIToken, Page, Revision
 
-from feedback.forms import FeedbackForm
+from feedback.forms import AccessibilityReportForm, FeedbackForm
 from feedback.models import Feedback
 from headless.api import api
-from tests.builders import make_contact, make_page, twin_town
+from tests.builders import make_contact, make_page, make_statement, twin_town
 from tests.feedback.conftest import aged_token
 from tests.intl_pages.admin_forms import make_user
 from webhooks import addresses
@@ -50,6 +50,7 @@ JSON_VALUES = st.recursive(
 )
 EVENT = EVENT_CHOICES[0][0]
 FIELDS = [*FeedbackForm.base_fields, "page"]
+REPORT_FIELDS = list(AccessibilityReportForm.base_fields)
 DOCUMENT = api.get_openapi_schema()
 READS = [
     (path, [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"])
@@ -68,6 +69,7 @@ class HostileTestCase(TestCase):
     def setUpTestData(cls):
         cls.page = make_page(title="Vänorter", body=[twin_town(city="Kecskemét")])
         cls.contact = make_contact()
+        cls.statement = make_statement()
         cls.admin = make_user("admin", superuser=True)
         cls.token = APIToken.create_token(user=cls.admin, name="t")[1]
 
@@ -95,6 +97,36 @@ class FeedbackTests(HostileTestCase):
         else:
             assert response.status_code in (201, 303)
             assert after == before + 1
+
+    @EXAMPLES
+    @given(
+        fields=st.dictionaries(st.sampled_from(REPORT_FIELDS) | TEXT, ODD_TEXT, max_size=6),
+        keep_token=st.booleans(),
+        accept=st.sampled_from(["text/html", "application/json"]),
+    )
+    def test_the_accessibility_report_form(self, fields, keep_token, accept):
+        statement = self.statement
+        if keep_token:
+            fields["token"] = aged_token(statement.pk)
+        url = f"/feedback/{statement.pk}/rapportera-brist/"
+        before = Feedback.objects.count()
+        response = self.client.post(url, fields, HTTP_ACCEPT=accept)
+        problem_or_success(response)
+        after = Feedback.objects.count()
+        if response.status_code >= 400:
+            assert after == before, (fields, response.status_code)
+        else:
+            assert response.status_code in (201, 303)
+            assert after == before + 1
+
+    @EXAMPLES
+    @given(sida=ODD_TEXT, referer=ODD_TEXT)
+    def test_the_report_forms_place_from_any_text(self, sida, referer):
+        statement = self.statement
+        response = self.client.get(
+            f"/feedback/{statement.pk}/rapportera-brist/", {"sida": sida}, HTTP_REFERER=referer
+        )
+        assert response.status_code == 200, response.content[:300]
 
     @EXAMPLES
     @given(
