@@ -45,9 +45,10 @@ class ScheduleOut(Schema):
 
 class ScheduledChangeOut(Schema):
     kind: str = Field(
-        description="Källan: `schedule` (en sidas eller kontakts egen schemaläggning)."
+        description="Källan: `schedule` (en sidas eller kontakts egen schemaläggning) "
+        "eller `release` (en utgåva)."
     )
-    what: str = Field(description="Vad som ändras: `page` eller `contact`.")
+    what: str = Field(description="Vad som ändras: `page`, `contact` eller `release` (en utgåva).")
     id: int = Field(description="Sidans eller kontaktpersonens id.")
     title: str = Field(description="Sidans titel eller kontaktpersonens namn och titel.")
     action: str = Field(description="`publish` (publiceras) eller `expire` (avpubliceras).")
@@ -82,7 +83,7 @@ def list_scheduled_changes(
     request: HttpRequest,
     start: str | None = Query(None, description=f"Från och med. {TIME_HELP}"),
     end: str | None = Query(None, description=f"Till (ej med). {TIME_HELP}"),
-    what: str | None = Query(None, description="`page` eller `contact`."),
+    what: str | None = Query(None, description="`page`, `contact` eller `release`."),
 ):
     """Allt som är schemalagt och som token-användaren får se, i tidsordning;
     misslyckade först, tills någon har markerat dem som sedda."""

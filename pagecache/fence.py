@@ -131,15 +131,18 @@ def trust_seconds():
 def paths_of_pages(pages):
     """What a change to `pages` can show on: each page's own path, its
     parent's (which lists its children), and the whole API (its listings
-    and filters name no page)."""
+    and filters name no page). The parents in one query: a release of a
+    thousand pages finds them before its instant."""
+    from wagtail.models import Page
+
     paths = {f"{prefix}*" for prefix in settings.PAGECACHE_PREFIXES}
-    for page in pages:
-        for each in (page, page.get_parent()):
-            if each is None:
-                continue
-            parts = each.get_url_parts()
-            if parts is not None:
-                paths.add(parts[2])
+    pages = list(pages)
+    known = {page.path for page in pages}
+    parents = {page.path[: -Page.steplen] for page in pages if page.depth > 1} - known
+    for each in [*pages, *Page.objects.filter(path__in=parents)]:
+        parts = each.get_url_parts()
+        if parts is not None:
+            paths.add(parts[2])
     return paths
 
 

@@ -5,8 +5,8 @@ so that they cannot disagree.
 Each kind of scheduled change is one source: a function that takes the
 period and returns rows. Wagtail's own per-object schedules (a revision's
 `approved_go_live_at`, an object's `expire_at`) and the failures recorded
-for them are the sources here; another kind (a release) is one more
-function added to `SOURCES`.
+for them are one source; releases (releases/) are another: one row per
+release, scheduled, in conflict or failed and not yet looked at.
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +27,9 @@ CONFLICT = "conflict"  # a release's item published past it (releases/)
 PAGE = "page"
 CONTACT = "contact"
 
-WHAT_LABELS = {PAGE: "sida", CONTACT: "kontaktperson"}
+RELEASE = "release"
+
+WHAT_LABELS = {PAGE: "sida", CONTACT: "kontaktperson", RELEASE: "utgåva"}
 ACTION_LABELS = {PUBLISH: "Publiceras", EXPIRE: "Avpubliceras"}
 STATE_LABELS = {PENDING: "Planerad", FAILED: "Misslyckades", CONFLICT: "Konflikt"}
 
@@ -307,7 +309,46 @@ def object_failures(start=None, end=None):
 
 # Every kind of scheduled change: a function (start, end) -> [Row]. A new
 # kind is one more function here.
-SOURCES = [object_failures, object_schedules]
+def release_rows(start=None, end=None):
+    """Every scheduled release in the period, and every failed one nobody
+    has looked at yet (its view marks it seen), whatever its time."""
+    from releases import actions as release_actions
+    from releases.models import Release, ReleaseState
+
+    scheduled = Release.objects.filter(
+        _period_filter("go_live_at", start, end), state=ReleaseState.SCHEDULED
+    )
+    failed = Release.objects.filter(state=ReleaseState.FAILED, failure_seen_at__isnull=True)
+    rows = []
+    for release in (scheduled | failed).select_related("scheduled_by").order_by("pk"):
+        reasons = []
+        state = PENDING
+        if release.state == ReleaseState.FAILED:
+            state = FAILED
+            reasons = list(release.failure_reasons.get("items", {}).values())
+        else:
+            conflicts = release_actions.conflicts(release)
+            if conflicts:
+                state = CONFLICT
+                reasons = list(conflicts.values())
+        rows.append(
+            Row(
+                kind=RELEASE,
+                object=release,
+                what=RELEASE,
+                action=PUBLISH,
+                when=(release.go_live_at or release.failed_at).astimezone(UTC),
+                scheduled_by=release.scheduled_by,
+                edit_url=reverse("releases_admin:detail", args=[release.pk]),
+                state=state,
+                failure_reason=" ".join(reasons),
+                extra={"items": release.items.count()},
+            )
+        )
+    return rows
+
+
+SOURCES = [object_failures, object_schedules, release_rows]
 
 
 # Who may see and act
@@ -316,6 +357,9 @@ SOURCES = [object_failures, object_schedules]
 def may_see(user, obj):
     if user.is_superuser:
         return True
+    if obj._meta.label_lower == "releases.release":
+        # Releases are every editor's (the release views are the admin's).
+        return user.has_perm("wagtailadmin.access_admin")
     if isinstance(obj, Page):
         return obj.permissions_for_user(user).can_edit()
     meta = obj._meta

@@ -20,6 +20,7 @@ Applying a release (`apply_release`) is all or nothing, exactly once:
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -470,10 +471,30 @@ class _Failure(Exception):
         self.reasons = reasons
 
 
-def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
+class NoFence:
+    """What a release commits behind when nothing caches its pages."""
+
+    lead_seconds = 0.0
+
+    def prepare(self, page_ids):
+        return None
+
+    @contextmanager
+    def up(self, prepared):
+        yield None
+
+
+def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep, fence=None):
     """Apply the release if it is still scheduled for `go_live_at_iso`:
     prepared up to `RELEASE_PREPARE_SECONDS` before, applied at the instant,
-    whole or not at all. Returns an Outcome."""
+    whole or not at all. Returns an Outcome.
+
+    `fence`: what the commit happens behind, so that no visitor sees an old
+    page after a new one (the pipeline passes the page cache's; this app
+    knows no cache): `prepare(page_ids)` before the instant, `up(prepared)`
+    from `lead_seconds` before it, a context whose value's `confirm()` is
+    the transaction's last step."""
+    fence = fence or NoFence()
     go_live_at = from_iso(go_live_at_iso)
     # A caller's clock (a test on a night of its choosing) is taken as it is:
     # no waiting for the real one.
@@ -491,10 +512,20 @@ def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
     # What stands in the way now is checked again at the instant: an editor
     # may still mend it, and a release never fails before its time.
     items, plans, _reasons_now = _prepare(release, go_live_at)
-    wait = (go_live_at - clock()).total_seconds()
+    fenced = fence.prepare(sorted({page_id for plan in plans for page_id in plan.page_ids}))
+    wait = (go_live_at - clock()).total_seconds() - fence.lead_seconds
     if wait > 0:
         sleep(wait)
+    with fence.up(fenced) as guard:
+        wait = (go_live_at - clock()).total_seconds()
+        if wait > 0:
+            sleep(wait)
+        return _apply(release, go_live_at, clock, items, plans, guard)
 
+
+def _apply(release, go_live_at, clock, items, plans, guard):
+    """The claim and every item, in one transaction, behind the fence."""
+    release_id = release.pk
     current = None
     try:
         with transaction.atomic():
@@ -535,6 +566,8 @@ def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
             release_published.send(
                 sender=Release, release=release, items=items, page_ids=sorted(page_ids)
             )
+            if guard is not None:
+                guard.confirm()  # no commit that the cache cannot hide
     except _Failure as failure:
         return _fail(release_id, go_live_at, failure.reasons)
     except Exception as error:
@@ -545,7 +578,7 @@ def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep):
         text = " ".join(getattr(error, "messages", None) or [str(error)])
         reason = COULD_NOT_APPLY.format(label=label(current.obj), verb=verb, error=text)
         return _fail(release_id, go_live_at, {current.item.pk: reason})
-    logger.info("Utgåva %s publicerad (%s ändringar, %s).", release_id, len(items), go_live_at_iso)
+    logger.info("Utgåva %s publicerad (%s ändringar, %s).", release_id, len(items), go_live_at)
     return Outcome(PUBLISHED)
 
 
@@ -568,6 +601,16 @@ def _fail(release_id, go_live_at, reasons):
         release_failed.send(sender=Release, release=release)
     logger.warning("Utgåva %s misslyckades: %s", release_id, reasons)
     return Outcome(FAILED)
+
+
+def failure_seen(release, user):
+    """Someone looked at the failed release: it leaves the top of the
+    overview and the dashboard. True the first time."""
+    return bool(
+        Release.objects.filter(
+            pk=release.pk, state=ReleaseState.FAILED, failure_seen_at__isnull=True
+        ).update(failure_seen_at=timezone.now(), failure_seen_by=user)
+    )
 
 
 # Finding what is due

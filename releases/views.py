@@ -291,7 +291,10 @@ def create(request):
 
 
 def detail(request, release_id):
-    return _detail(request, _release(release_id))
+    release = _release(release_id)
+    # Looked at: a failure leaves the top of "Schemalagt" and the dashboard.
+    actions.failure_seen(release, request.user)
+    return _detail(request, release)
 
 
 def _detail(request, release, status=200, schedule_form=None, add_form=None, error=None):

@@ -15,13 +15,31 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from wagtail.models import Page
 
+from pagecache import fence as pagecache_fence
 from releases import actions, notify
 
 from . import scheduling
 from .base import RetryingTask
 
 logger = logging.getLogger(__name__)
+
+
+class PageCacheFence:
+    """The page cache's fence (pagecache/fence.py) as a release uses it: the
+    paths its pages show on found before the instant, the fence up from the
+    generation's trust before it, confirmed last inside the transaction."""
+
+    @property
+    def lead_seconds(self):
+        return pagecache_fence.trust_seconds() + 0.05
+
+    def prepare(self, page_ids):
+        return pagecache_fence.paths_of_pages(Page.objects.filter(pk__in=page_ids))
+
+    def up(self, paths):
+        return pagecache_fence.fenced(paths)
 
 
 def queue_release(release_id, go_live_at):
@@ -39,7 +57,7 @@ def plan_release(release_id):
 # Its time limits, longer than the default, are in CELERY_TASK_ANNOTATIONS.
 @shared_task(name="tasks.apply_release", bind=True, base=RetryingTask)
 def apply_release(self, release_id, go_live_at_iso):
-    outcome = actions.apply_release(release_id, go_live_at_iso)
+    outcome = actions.apply_release(release_id, go_live_at_iso, fence=PageCacheFence())
     if outcome.status == actions.EARLY:
         raise self.retry(countdown=outcome.wait_seconds, max_retries=None)
     # Also after a stale run: a worker killed between the failure and the

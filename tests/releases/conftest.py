@@ -4,6 +4,7 @@ workers; a real SMTP server; an editor with a scheduling token."""
 import pytest
 
 from tests.feedback.test_digests import smtp  # noqa: F401 (a real SMTP server)
+from tests.pagecache.conftest import pagecache_on, private_redis  # noqa: F401
 from tests.tasks.conftest import (  # noqa: F401 (the pipeline tests' fixtures)
     alex,
     broker,

@@ -11,6 +11,8 @@ from wagtail.models import Page, Revision
 from feedback.models import Feedback
 from headless import bodies
 from intl_pages.models import Contact
+from releases.actions import create_release
+from releases.models import Release, ReleaseItem
 from tests.builders import make_api_token, make_contact, make_page, make_statement
 from tests.feedback.conftest import aged_token, limiter_redis  # noqa: F401
 from tests.intl_pages.admin_forms import make_user
@@ -43,7 +45,8 @@ def content(db):
     contact = make_contact()
     admin = make_user("admin", superuser=True)
     token = make_api_token(admin)
-    return {"page": page, "contact": contact, "token": token}
+    release = create_release("Nytt partnerskap", admin)
+    return {"page": page, "contact": contact, "token": token, "release": release}
 
 
 def json_operations(content):
@@ -51,7 +54,11 @@ def json_operations(content):
     body, with real ids."""
     from headless.api import api
 
-    ids = {"page_id": content["page"].pk, "contact_id": content["contact"].pk}
+    ids = {
+        "page_id": content["page"].pk,
+        "contact_id": content["contact"].pk,
+        "release_id": content["release"].pk,
+    }
     found = []
     for path, operations in api.get_openapi_schema()["paths"].items():
         for method, operation in operations.items():
@@ -66,6 +73,8 @@ def stored():
         Page.objects.count(),
         Revision.objects.count(),
         Contact.objects.filter(expire_at__isnull=False).count(),
+        Release.objects.count(),
+        ReleaseItem.objects.count(),
     )
 
 
