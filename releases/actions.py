@@ -195,7 +195,7 @@ def add_item(release, obj, user, revision=None, action=ItemAction.PUBLISH):
             if revision is None:
                 raise ReleaseError(NO_REVISION.format(label=label(obj)), "revision")
             if (
-                revision.object_id != str(obj.pk)
+                str(revision.object_id) != str(obj.pk)
                 or revision.base_content_type_id != content_type.pk
             ):
                 raise ReleaseError(
