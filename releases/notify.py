@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Release, ReleaseState
@@ -20,23 +21,22 @@ SUBJECT = "Utgåvan ”{name}” publicerades inte"
 
 
 def failure_message(release):
-    when = timezone.localtime(release.go_live_at).strftime("%Y-%m-%d %H:%M")
-    items = {str(item.pk): item for item in release.items.select_related("content_type")}
+    local = timezone.localtime(release.go_live_at)
+    when = f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
     lines = [
-        f"Utgåvan ”{release.name}” skulle publiceras {when} (svensk tid), men inget i den "
+        f"Utgåvan ”{release.name}” skulle publiceras {when}, men inget i den "
         "har publicerats: en utgåva publiceras helt eller inte alls.",
         "",
         "Det här hindrade den:",
     ]
-    for item_id, reason in release.failure_reasons.get("items", {}).items():
-        item = items.get(item_id)
-        kind = item.content_type.name if item else "ändring"
-        lines.append(f"- {reason} ({kind} {item.object_id if item else item_id})")
+    for reason in release.failure_reasons.get("items", {}).values():
+        # Each reason names its object (actions.py's texts).
+        lines.append(f"- {reason}")
     lines += [
         "",
-        "Rätta det som står ovan och schemalägg utgåvan igen.",
-        "",
-        settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/",
+        "Rätta det som står ovan och schemalägg utgåvan igen:",
+        settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        + reverse("releases_admin:detail", args=[release.pk]),
     ]
     return "\n".join(lines) + "\n"
 

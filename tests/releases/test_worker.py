@@ -170,6 +170,8 @@ def test_a_failing_item_applies_nothing_and_the_scheduler_is_told_once(
     body = message.get_content()
     assert "inget i den har publicerats" in body
     assert "Sidan ”Andra sidan” kunde inte publiceras: Sluggen" in body
+    assert f"/admin/utgavor/{release.pk}/" in body, "a link to the release to mend it"
+    assert " CET" in body or " CEST" in body, "its time in Swedish time, said so"
 
     # The task again (a duplicate, a redelivery): no second e-mail.
     release_tasks.queue_release(release.pk, go_live_at)
