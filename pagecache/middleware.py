@@ -30,6 +30,7 @@ up: it counts too.
 import hashlib
 import time
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
@@ -46,7 +47,22 @@ NOT_STORED = frozenset({"set-cookie", "etag", "last-modified", "x-page-cache"})
 UNCACHEABLE_DIRECTIVES = frozenset({"private", "no-cache", "no-store"})
 HIT = "hit"
 MISS = "miss"
+FENCED = "fenced"
 RATE_SCOPE = "api-uncached"
+
+
+def in_one_snapshot(get_response, request):
+    """Render in one database snapshot (REPEATABLE READ on PostgreSQL; a
+    SQLite transaction reads one snapshot already), so that a render whose
+    queries straddle a release's commit does not show half of it."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:  # a test's transaction, a view's own
+        return get_response(request)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return get_response(request)
 
 
 def etag_of(body):
@@ -58,6 +74,23 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        response = self.serve(request)
+        if (
+            request.method in ("GET", "HEAD")
+            and not response.has_header("Cache-Control")
+            and (
+                getattr(request, "pagecache_page", None) is not None
+                or request.path_info.startswith(get_cache().config.prefixes)
+                or response.has_header("X-Page-Cache")
+            )
+        ):
+            # Validators without a lifetime: a browser would make one up from
+            # Last-Modified (heuristic freshness) and show an old page after
+            # the site serves a new one. It asks again, and gets a 304.
+            response["Cache-Control"] = "no-cache"
+        return response
+
+    def serve(self, request):
         cache = get_cache()
         config = cache.config
         if not config.enabled:
@@ -73,6 +106,13 @@ class PageCacheMiddleware:
         generation = cache.generation()
         if generation is None:  # Redis down: render, keep nothing
             return self.get_response(request)
+        if cache.fenced(request.path_info):
+            # A release is committing (fence.py): neither an entry that may
+            # be old nor a render that may be, kept; the render sees the
+            # database before the commit or after it, never half of each.
+            response = in_one_snapshot(self.get_response, request)
+            response["X-Page-Cache"] = FENCED
+            return response
 
         entry = cache.get(generation, key)
         if entry is not None:
@@ -83,7 +123,7 @@ class PageCacheMiddleware:
             if refused is not None:
                 return refused
         keys.render_as_keyed(request, key)
-        response = self.get_response(request)
+        response = in_one_snapshot(self.get_response, request)
         if request.method == "GET" and self.storable(request, response, config, key):
             entry = self.entry_of(request, response)
             if cache.put(generation, key, entry):

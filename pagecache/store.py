@@ -61,6 +61,10 @@ from django.dispatch import receiver
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
+# Up while a release commits (fence.py): the fence's id, and the paths it
+# covers in a set under FENCE_PATHS_PREFIX + id.
+FENCE_KEY = "pagecache:fence"
+FENCE_PATHS_PREFIX = "pagecache:fence:paths:"
 ENTRY_PREFIX = "pagecache:entry:"
 VARIANTS_PREFIX = "pagecache:variants:"
 WARN_EVERY_SECONDS = 60
@@ -211,6 +215,7 @@ class PageCache:
         self._warned_at = None
         self._generation = None  # as Redis last said, until _generation_until
         self._generation_until = 0.0
+        self._fence = None  # (id, paths, prefixes) of the fence Redis last named
 
     # Redis
 
@@ -235,6 +240,7 @@ class PageCache:
         self.local.clear()
         self._generation = None
         self._generation_until = 0.0
+        self._fence = None
         self._saw_failure = True
         self._down_until = time.monotonic() + self.config.retry_seconds
         now = time.monotonic()
@@ -257,10 +263,14 @@ class PageCache:
             return None
         try:
             client = self.client()
-            token = client.get(GENERATION_KEY)
+            # One round trip for both: the fence is read as often as the
+            # generation, and reading them together keeps both the most
+            # recently used keys of an evicting Redis.
+            token, fence_id = client.mget(GENERATION_KEY, FENCE_KEY)
             if token is None:
                 client.set(GENERATION_KEY, new_token(), nx=True)
                 token = client.get(GENERATION_KEY)
+            self._read_fence(client, fence_id)
             now = time.monotonic()
             if self._saw_failure or now >= self._next_pending_check:
                 self._next_pending_check = now + self.config.pending_check_seconds
@@ -277,6 +287,28 @@ class PageCache:
             return None
         self._remember(token)
         return token
+
+    def _read_fence(self, client, fence_id):
+        """Remember the fence Redis names (its paths read once per fence)."""
+        if fence_id is None:
+            self._fence = None
+        elif self._fence is None or self._fence[0] != fence_id:
+            members = {m.decode() for m in client.smembers(FENCE_PATHS_PREFIX + fence_id.decode())}
+            prefixes = tuple(m[:-1] for m in members if m.endswith("*"))
+            self._fence = (fence_id, frozenset(members), prefixes)
+
+    def fenced(self, path):
+        """Whether `path` is behind the fence of a release being committed,
+        as Redis said when the generation was last read: neither served from
+        the cache nor stored."""
+        fence = self._fence
+        return fence is not None and (path in fence[1] or path.startswith(fence[2]))
+
+    def forget(self):
+        """Ask Redis at the next request (this process changed what it
+        said: a fence came down)."""
+        self._generation_until = 0.0
+        self._fence = None
 
     def _remember(self, token):
         self._generation = token

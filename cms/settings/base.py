@@ -517,8 +517,14 @@ PAGECACHE_LOCAL_MAX_BYTES = 32 * 1024 * 1024
 PAGECACHE_RETRY_SECONDS = 1.0
 PAGECACHE_PENDING_CHECK_SECONDS = 1.0
 # A web process asks Redis for the generation at most this often (the round
-# trip is most of what a hit costs): a purge reaches every process within it.
-PAGECACHE_GENERATION_CHECK_SECONDS = 0.05
+# trip is most of what a hit costs): a purge reaches every process within it,
+# and a release's commit waits it out behind its fence.
+PAGECACHE_GENERATION_CHECK_SECONDS = env_int("PAGECACHE_GENERATION_CHECK_MS", 50) / 1000
+# A release commits behind a fence (pagecache/fence.py): it lapses after this
+# long if its committer dies, and a second release waits at most this long
+# for the first's.
+PAGECACHE_FENCE_SECONDS = 300
+PAGECACHE_FENCE_WAIT_SECONDS = 30
 # The API's query string is its input: at most this many of them (in
 # canonical order) are kept per path and generation; the rest are rendered
 # and not kept. An API read the cache cannot answer counts against its
