@@ -152,15 +152,20 @@ def worker_totals(app):
 def served(url):
     """The HTTP status of `url` (the benchmark's own web server, plain http)
     as a visitor behind the TLS proxy gets it; None if nothing answers."""
+    return visit(url)[0]
+
+
+def visit(url):
+    """(status, body as text) of `url`, as `served` asks for it; (None, "")
+    if nothing answers."""
     request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            response.read()
-            return response.status
+            return response.status, response.read().decode(errors="replace")
     except urllib.error.HTTPError as error:
-        return error.code
+        return error.code, ""
     except OSError:
-        return None
+        return None, ""
 
 
 def wait_until_served(url, deadline):
