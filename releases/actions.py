@@ -20,13 +20,14 @@ Applying a release (`apply_release`) is all or nothing, exactly once:
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from wagtail.models import Page, Revision
 from wagtail.permissions import policy_registry
@@ -484,58 +485,93 @@ class NoFence:
         yield None
 
 
+def lead_seconds(item_count):
+    """How long before its instant a release's task starts: to load and
+    check every item, then to write them all in its transaction, so that the
+    commit, the one moment visitors see, falls on the instant."""
+    return settings.RELEASE_PREPARE_SECONDS + item_count * settings.RELEASE_MS_PER_ITEM / 1000
+
+
+class _TryAtInstant(Exception):
+    """The release could not be applied ahead of its instant: an editor may
+    still mend it, and a release never fails before its time."""
+
+
 def apply_release(release_id, go_live_at_iso, now=None, sleep=time.sleep, fence=None):
-    """Apply the release if it is still scheduled for `go_live_at_iso`:
-    prepared up to `RELEASE_PREPARE_SECONDS` before, applied at the instant,
-    whole or not at all. Returns an Outcome.
+    """Apply the release if it is still scheduled for `go_live_at_iso`,
+    whole or not at all, committed at its instant. Returns an Outcome.
+
+    Every item is written ahead of the instant (`lead_seconds`), in the one
+    transaction, which no one sees until it commits; the commit waits for
+    the instant. Should an item fail ahead of it, everything is rolled back
+    and tried once more at the instant, and only then does the release fail.
 
     `fence`: what the commit happens behind, so that no visitor sees an old
     page after a new one (the pipeline passes the page cache's; this app
-    knows no cache): `prepare(page_ids)` before the instant, `up(prepared)`
-    from `lead_seconds` before it, a context whose value's `confirm()` is
-    the transaction's last step."""
+    knows no cache): `prepare(page_ids)` first, `up(prepared)` from its
+    `lead_seconds` before the instant, a context whose value's `confirm()`
+    is the transaction's last step."""
     fence = fence or NoFence()
     go_live_at = from_iso(go_live_at_iso)
     # A caller's clock (a test on a night of its choosing) is taken as it is:
     # no waiting for the real one.
     clock = (lambda: now) if now is not None else timezone.now
     now = clock()
-    lead = timedelta(seconds=settings.RELEASE_PREPARE_SECONDS)
-    if now < go_live_at - lead:
-        return Outcome(EARLY, (go_live_at - now).total_seconds())
     release = Release.objects.filter(
         pk=release_id, state=ReleaseState.SCHEDULED, go_live_at=go_live_at
     ).first()
     if release is None:
         return Outcome(STALE)
+    lead = timedelta(seconds=lead_seconds(release.items.count()))
+    if now < go_live_at - lead:
+        return Outcome(EARLY, (go_live_at - lead - now).total_seconds())
 
-    # What stands in the way now is checked again at the instant: an editor
-    # may still mend it, and a release never fails before its time.
     items, plans, _reasons_now = _prepare(release, go_live_at)
     fenced = fence.prepare(sorted({page_id for plan in plans for page_id in plan.page_ids}))
-    wait = (go_live_at - clock()).total_seconds() - fence.lead_seconds
-    if wait > 0:
-        sleep(wait)
-    with fence.up(fenced) as guard:
-        wait = (go_live_at - clock()).total_seconds()
+    commit = _Commit(go_live_at, clock, sleep, fence, fenced)
+    try:
+        return _apply(release, go_live_at, clock, items, plans, commit, ahead=True)
+    except _TryAtInstant:
+        commit.wait_for(0.0)
+        items, plans, _reasons_now = _prepare(release, go_live_at)
+        return _apply(release, go_live_at, clock, items, plans, commit, ahead=False)
+
+
+@dataclass
+class _Commit:
+    """When and behind what the release's transaction commits."""
+
+    go_live_at: datetime
+    clock: object
+    sleep: object
+    fence: object
+    fenced: object
+
+    def wait_for(self, before_seconds):
+        wait = (self.go_live_at - self.clock()).total_seconds() - before_seconds
         if wait > 0:
-            sleep(wait)
-        return _apply(release, go_live_at, clock, items, plans, guard)
+            self.sleep(wait)
+
+    def at_the_instant(self, stack):
+        """Inside the transaction, everything written: the fence up, the
+        instant awaited, the fence confirmed. The commit follows."""
+        self.wait_for(self.fence.lead_seconds)
+        guard = stack.enter_context(self.fence.up(self.fenced))
+        self.wait_for(0.0)
+        if guard is not None:
+            guard.confirm()  # no commit that the cache cannot hide
 
 
-def _apply(release, go_live_at, clock, items, plans, guard):
-    """The claim and every item, in one transaction, behind the fence."""
+def _apply(release, go_live_at, clock, items, plans, commit, ahead):
+    """The claim and every item, in one transaction, committed at the
+    instant behind the fence (the fence comes down after the commit)."""
     release_id = release.pk
     current = None
     try:
-        with transaction.atomic():
-            claimed_at = clock()
+        with ExitStack() as stack, transaction.atomic():
             claimed = Release.objects.filter(
-                pk=release_id,
-                state=ReleaseState.SCHEDULED,
-                go_live_at=go_live_at,
-                go_live_at__lte=claimed_at,
-            ).update(state=ReleaseState.PUBLISHED, claimed_at=claimed_at)
+                pk=release_id, state=ReleaseState.SCHEDULED, go_live_at=go_live_at
+            ).update(state=ReleaseState.PUBLISHED, claimed_at=clock())
             if not claimed:
                 return Outcome(STALE)
             # The claim holds the row: nothing changes the items from here.
@@ -566,13 +602,16 @@ def _apply(release, go_live_at, clock, items, plans, guard):
             release_published.send(
                 sender=Release, release=release, items=items, page_ids=sorted(page_ids)
             )
-            if guard is not None:
-                guard.confirm()  # no commit that the cache cannot hide
+            commit.at_the_instant(stack)
     except _Failure as failure:
+        if ahead and clock() < go_live_at:
+            raise _TryAtInstant from failure
         return _fail(release_id, go_live_at, failure.reasons)
     except Exception as error:
         if current is None:
             raise  # not an item's fault (the database, the claim): the task retries
+        if ahead and clock() < go_live_at:
+            raise _TryAtInstant from error
         logger.exception("Utgåva %s: %s kunde inte tillämpas.", release_id, current.item)
         verb = "publiceras" if current.item.action == ItemAction.PUBLISH else "avpubliceras"
         text = " ".join(getattr(error, "messages", None) or [str(error)])
@@ -614,6 +653,21 @@ def failure_seen(release, user):
 
 
 # Finding what is due
+
+
+def releases_to_start(until):
+    """(release id, go-live time) of every scheduled release whose task
+    should have started by `until` (`lead_seconds` before its instant)."""
+    releases = (
+        Release.objects.filter(state=ReleaseState.SCHEDULED, go_live_at__isnull=False)
+        .annotate(item_count=Count("items"))
+        .order_by("go_live_at", "pk")
+    )
+    return [
+        (release.pk, release.go_live_at)
+        for release in releases
+        if release.go_live_at - timedelta(seconds=lead_seconds(release.item_count)) <= until
+    ]
 
 
 def due_releases(until):

@@ -2,9 +2,9 @@
 
 Wagtail stamps a publish with the moment its code runs: `last_published_at`
 and `first_published_at` on the object's row, the log entry's time. A
-release applies its items one after another, some milliseconds past its
-time, yet visitors see them change at once; so, inside `at_instant`, every
-object saved and every entry logged takes the release's instant instead.
+release writes its items one after another ahead of its instant and commits
+on it, and visitors see them change at once then; so, inside `at_instant`,
+every time stamped since the release began writing takes its instant.
 "Senast uppdaterad" follows from those (intl_pages/stamps.py), and so every
 page a release touches is stamped with its instant, once.
 """
@@ -12,6 +12,7 @@ page a release touches is stamped with its instant, once.
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.utils import timezone
 from wagtail.models import BaseLogEntry, DraftStateMixin
 
 _instant = ContextVar("release_instant", default=None)
@@ -19,7 +20,7 @@ _instant = ContextVar("release_instant", default=None)
 
 @contextmanager
 def at_instant(moment):
-    token = _instant.set(moment)
+    token = _instant.set((moment, timezone.now()))
     try:
         yield
     finally:
@@ -28,20 +29,25 @@ def at_instant(moment):
 
 def current_instant():
     """The instant of the release being applied, or None."""
-    return _instant.get()
+    held = _instant.get()
+    return held[0] if held else None
+
+
+def _at_instant(value, held):
+    """`value`, or the instant when it was stamped while the release wrote."""
+    moment, began = held
+    return moment if value is not None and value >= began else value
 
 
 def object_saved(sender, instance, **kwargs):
-    moment = _instant.get()
-    if moment is None or not isinstance(instance, DraftStateMixin):
+    held = _instant.get()
+    if held is None or not isinstance(instance, DraftStateMixin):
         return
-    if instance.last_published_at and instance.last_published_at > moment:
-        instance.last_published_at = moment
-    if instance.first_published_at and instance.first_published_at > moment:
-        instance.first_published_at = moment
+    instance.last_published_at = _at_instant(instance.last_published_at, held)
+    instance.first_published_at = _at_instant(instance.first_published_at, held)
 
 
 def entry_logged(sender, instance, **kwargs):
-    moment = _instant.get()
-    if moment is not None and isinstance(instance, BaseLogEntry) and instance.timestamp:
-        instance.timestamp = min(instance.timestamp, moment)
+    held = _instant.get()
+    if held is not None and isinstance(instance, BaseLogEntry):
+        instance.timestamp = _at_instant(instance.timestamp, held)

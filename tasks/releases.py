@@ -13,12 +13,12 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.utils import timezone
 from wagtail.models import Page
 
 from pagecache import fence as pagecache_fence
 from releases import actions, notify
+from releases.models import ReleaseItem
 
 from . import scheduling
 from .base import RetryingTask
@@ -43,8 +43,10 @@ class PageCacheFence:
 
 
 def queue_release(release_id, go_live_at):
-    """One message for the release, to run a little before its instant."""
-    lead = timedelta(seconds=settings.RELEASE_PREPARE_SECONDS)
+    """One message for the release, to start as long before its instant as
+    writing its items takes (`actions.lead_seconds`)."""
+    items = ReleaseItem.objects.filter(release_id=release_id).count()
+    lead = timedelta(seconds=actions.lead_seconds(items))
     eta = max(go_live_at - lead, timezone.now())
     apply_release.apply_async(args=[release_id, scheduling.as_iso(go_live_at)], eta=eta)
 

@@ -33,7 +33,7 @@ from intl_pages.models import publishing_approved_revision
 from planning import failures as schedule_failures
 from planning.models import EXPIRE, PUBLISH
 from planning.rows import scheduler_of
-from releases.actions import due_releases
+from releases.actions import due_releases, releases_to_start
 
 logger = logging.getLogger(__name__)
 
@@ -303,8 +303,8 @@ def plan(send_publishes, send_expiries, now=None, send_releases=None):
     Overdue work (its time passed more than `SCHEDULE_GRACE_SECONDS` ago: a
     task lost with a flushed Redis, a worker that was down) is queued again
     once per grace period. Releases (`send_releases`) go one message each,
-    `RELEASE_PREPARE_SECONDS` before their instant, so that the task has
-    loaded and checked every item when the instant comes. Returns how many
+    `releases.actions.lead_seconds` before their instant, so that the task
+    has loaded and written every item, uncommitted, when the instant comes. Returns how many
     publishes, expiries and releases were queued.
     """
     now = _utc_now(now)
@@ -328,15 +328,11 @@ def plan(send_publishes, send_expiries, now=None, send_releases=None):
     return queued
 
 
-def _release_lead():
-    return timedelta(seconds=settings.RELEASE_PREPARE_SECONDS)
-
-
 def plan_releases(send_releases, until, now):
     """Queue each release due by `until` (plus the lead it is prepared in)
     once, under the same marks as the revisions."""
     queued = 0
-    for release_id, go_live_at in due_releases(until + _release_lead()):
+    for release_id, go_live_at in releases_to_start(until):
         queued += _queue_in_batches(
             [release_id],
             lambda r, t=go_live_at: _mark_key("release", [r], t, now),
@@ -350,7 +346,7 @@ def plan_release(release_id, send_releases, now=None):
     sweep would see it (as `plan_revision`)."""
     now = _utc_now(now)
     until = now + min(horizon(), _left_to_the_sweep())
-    due = [(pk, at) for pk, at in due_releases(until + _release_lead()) if pk == release_id]
+    due = [(pk, at) for pk, at in releases_to_start(until) if pk == release_id]
     if not due:
         return False
     go_live_at = due[0][1]

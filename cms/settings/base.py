@@ -282,6 +282,10 @@ SCHEDULE_BATCH_SIZE = env_int("SCHEDULE_BATCH_SIZE", 25)
 # only the writes are left when it comes. On SQLite, where one long
 # transaction holds up every writer, a release has at most so many items.
 RELEASE_PREPARE_SECONDS = env_int("RELEASE_PREPARE_SECONDS", 2)
+# A release writes its items ahead of its instant, uncommitted, and commits
+# on it: its task starts RELEASE_PREPARE_SECONDS plus this many milliseconds
+# per item before (twice what an item took in bench/release.py).
+RELEASE_MS_PER_ITEM = env_int("RELEASE_MS_PER_ITEM", 80)
 RELEASE_MAX_ITEMS_SQLITE = env_int("RELEASE_MAX_ITEMS_SQLITE", 200)
 STAMP_RECONCILE_SECONDS = env_int("STAMP_RECONCILE_SECONDS", 300)
 # How often tasks kept in the database while Redis was down are sent again.

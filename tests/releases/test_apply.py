@@ -114,6 +114,30 @@ def test_a_direct_publish_puts_the_release_in_conflict_until_the_item_is_pinned_
 
 
 @pytest.mark.django_db
+def test_written_ahead_of_the_instant_and_a_conflict_mended_meanwhile_is_no_failure(page_db, admin):
+    draft_of(page_db, title="Vänorter i utgåvan")
+    soon = timezone.now() + timedelta(seconds=2)
+    release = scheduled_release(admin, InternationalPage.objects.get(pk=page_db.pk), at=soon)
+    draft_of(page_db, title="Vänorter publicerad direkt").publish()  # a conflict
+    waits = []
+
+    def sleep(seconds):
+        # Ahead of the instant the release found the conflict and rolled
+        # back; before it tries again at the instant, an editor re-pins.
+        if not waits:
+            draft_of(page_db, title="Vänorter, ny version i utgåvan")
+            actions.add_item(release, InternationalPage.objects.get(pk=page_db.pk), admin)
+        waits.append(seconds)
+
+    outcome = actions.apply_release(release.pk, actions.as_iso(soon), sleep=sleep)
+    assert outcome == actions.Outcome(actions.PUBLISHED), "no failure before the instant"
+    assert waits, "it waited for the instant"
+    page = InternationalPage.objects.get(pk=page_db.pk)
+    assert page.title == "Vänorter, ny version i utgåvan"
+    assert page.last_published_at == soon, "stamped with the instant, though written ahead"
+
+
+@pytest.mark.django_db
 def test_an_item_that_fails_while_publishing_leaves_everything_as_it_was(page_db, admin):
     title = page_db.title
     stamp = stamp_of(page_db)

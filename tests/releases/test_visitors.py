@@ -7,6 +7,7 @@ nor half of the release."""
 
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,6 @@ from intl_pages.models import Contact, InternationalPage
 from pagecache import fence, store
 from releases import actions
 from releases.models import ReleaseState
-from releases.signals import release_published
 from tasks.releases import PageCacheFence
 from tests.builders import contacts_block, make_contact, make_page, twin_town
 from tests.pagecache.conftest import free_port
@@ -59,21 +59,20 @@ def test_the_release_commits_behind_the_fence_and_lifts_it_with_a_new_generation
     release = release_of_page_and_contact(page)
     seen = {}
 
-    def inside(sender, release, **kwargs):  # in the transaction, before confirm()
-        client = redis_client()
-        fence_id = client.get(store.FENCE_KEY)
-        seen["paths"] = {
-            m.decode() for m in client.smembers(store.FENCE_PATHS_PREFIX + fence_id.decode())
-        }
-        seen["generation"] = client.get(store.GENERATION_KEY)
+    class Watched(PageCacheFence):
+        @contextmanager
+        def up(self, paths):
+            with super().up(paths) as guard:  # everything written, not committed
+                client = redis_client()
+                fence_id = client.get(store.FENCE_KEY)
+                seen["paths"] = {
+                    m.decode()
+                    for m in client.smembers(store.FENCE_PATHS_PREFIX + fence_id.decode())
+                }
+                seen["generation"] = client.get(store.GENERATION_KEY)
+                yield guard
 
-    release_published.connect(inside)
-    try:
-        outcome = actions.apply_release(
-            release.pk, actions.as_iso(release.go_live_at), fence=PageCacheFence()
-        )
-    finally:
-        release_published.disconnect(inside)
+    outcome = actions.apply_release(release.pk, actions.as_iso(release.go_live_at), fence=Watched())
     assert outcome.status == actions.PUBLISHED
     assert {page.url, "/", "/api/v3/*"} <= seen["paths"]
     client = redis_client()
