@@ -8,16 +8,22 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.rich_text import expand_db_html
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+# The values are Swedish in every language version: the page shows each
+# through the translation catalog (gettext_noop marks them for it).
 AGREEMENT_CHOICES = [
-    ("Vänortsavtal", "Vänortsavtal"),
-    ("Industriellt partnerskapsavtal", "Industriellt partnerskapsavtal"),
-    ("Samarbetsavtal", "Samarbetsavtal"),
-    ("Inget aktivt samarbetsavtal", "Inget aktivt samarbetsavtal"),
+    (value, value)
+    for value in (
+        gettext_noop("Vänortsavtal"),
+        gettext_noop("Industriellt partnerskapsavtal"),
+        gettext_noop("Samarbetsavtal"),
+        gettext_noop("Inget aktivt samarbetsavtal"),
+    )
 ]
 
 # What a front-end gets of a published contact.
