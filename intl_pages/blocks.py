@@ -29,6 +29,14 @@ AGREEMENT_CHOICES = [
 # What a front-end gets of a published contact.
 CONTACT_API_FIELDS = ("name", "title", "unit", "phone", "email")
 
+
+def contact_api_data(contact):
+    """A contact's public data, its title and unit in the active language."""
+    data = {field: getattr(contact, field) for field in CONTACT_API_FIELDS}
+    data["title"], data["unit"] = contact.localized_title, contact.localized_unit
+    return data
+
+
 # A preview of changes not yet published (a release's) renders contacts from
 # their pending revisions: {contact pk: the contact as it will be, or None
 # for one that will be unpublished}. Empty outside such a preview.
@@ -322,10 +330,7 @@ class ContactsBlock(blocks.StructBlock):
         # unpublished ones included.
         return {
             "heading": value["heading"],
-            "contacts": [
-                {field: getattr(contact, field) for field in CONTACT_API_FIELDS}
-                for contact in self.published_contacts(value)
-            ],
+            "contacts": [contact_api_data(contact) for contact in self.published_contacts(value)],
         }
 
     class Meta:

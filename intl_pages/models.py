@@ -14,7 +14,14 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import DraftStateMixin, Locale, Page, RevisionMixin
 from wagtail.search import index
 
-from .api import BodyField, ExemptionsField, RichTextHTMLField, ShortcomingsField, StampField
+from .api import (
+    BodyField,
+    ExemptionsField,
+    RichTextHTMLField,
+    ShortcomingsField,
+    StampField,
+    TranslationsField,
+)
 from .blocks import ExemptionsBlock, InternationalPageBodyBlock, ShortcomingsBlock
 from .forms import AccessibilityStatementPageForm, ContactForm, HomePageForm, InternationalPageForm
 from .signals import stamp_moved
@@ -165,6 +172,7 @@ class InternationalPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
         APIField("body", serializer=BodyField()),
         APIField("owner_email"),
         APIField("last_updated_at", serializer=StampField()),
+        APIField("translations", serializer=TranslationsField()),
     ]
 
     parent_page_types = ["intl_pages.HomePage"]

@@ -12,9 +12,10 @@ register = template.Library()
 OTHER_VERSION_LABELS = {"sv": "På svenska", "en": "In English"}
 
 
-def live_versions(page, request):
-    """[(language code, full URL)] of the page and its live translations, in
-    the site's language order: one query."""
+def live_versions(page, request, full=True):
+    """[(language code, URL)] of the page and its live translations, in the
+    site's language order: one query. Full URLs for hreflang (which asks for
+    them), relative ones where the site allows for the visible link."""
     if page is None or not getattr(page, "pk", None) or not isinstance(page, Page):
         return []
     try:
@@ -27,7 +28,7 @@ def live_versions(page, request):
         )
         found = {}
         for version in versions:
-            url = version.get_full_url(request)
+            url = version.get_full_url(request) if full else version.get_url(request)
             if url:
                 found[version.locale.language_code] = url
     except DatabaseError:
@@ -52,7 +53,7 @@ def other_language_link(context, page):
     current = getattr(getattr(page, "locale", None), "language_code", None)
     others = [
         {"language": code, "url": url, "label": OTHER_VERSION_LABELS.get(code, code)}
-        for code, url in live_versions(page, request)
+        for code, url in live_versions(page, request, full=False)
         if code != current
     ]
     return {"others": others}

@@ -7,6 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
+from django.urls import reverse
 from wagtail.models import Locale
 
 from feedback.digests import digest_data, render
@@ -77,7 +78,11 @@ def test_the_english_page_has_the_same_facts(demo_page, english_page):
     assert len(en_deal["covers"]) == len(sv_deal["covers"])
     assert "140" in en_deal["students_benefited"]
     for sv, en in zip(sv_deal["trainee_exchanges"], en_deal["trainee_exchanges"], strict=True):
-        assert (en["count"], en["months"], en["origin"]) == (sv["count"], sv["months"], sv["origin"])
+        assert (en["count"], en["months"], en["origin"]) == (
+            sv["count"],
+            sv["months"],
+            sv["origin"],
+        )
 
     # Every number of the Swedish page (years, counts, figures) is on the
     # English one too, and the regional partners and towns by name.
@@ -157,9 +162,7 @@ def test_hreflang_both_ways_and_a_link_to_the_other_version(
     english_page, url, other_url, other_language, label
 ):
     soup = soup_of(url)
-    alternates = {
-        link["hreflang"]: link["href"] for link in soup.find_all("link", rel="alternate")
-    }
+    alternates = {link["hreflang"]: link["href"] for link in soup.find_all("link", rel="alternate")}
     assert set(alternates) == {"sv", "en", "x-default"}
     assert alternates["sv"].endswith(SWEDISH_URL)
     assert alternates["en"].endswith(ENGLISH_URL)
@@ -198,7 +201,7 @@ def test_an_answer_from_the_english_page_reaches_the_same_owner_marked_english(
     answer = Feedback.objects.get()
     assert answer.language == "en"
     assert answer.owner_email == demo_page.owner_email == "naringsliv@lidkoping.se"
-    subject, text, html = render(digest_data(answer.owner_email, [answer]))
+    _subject, text, html = render(digest_data(answer.owner_email, [answer]))
     assert f"== {english_page.title} (engelska) ==" in text
     assert "(engelska)" in html
 
@@ -209,9 +212,7 @@ def test_an_answer_from_the_swedish_page_is_marked_swedish(demo_page):
 
 
 def test_the_english_pages_errors_are_in_english(english_page):
-    response = Client().post(
-        f"/feedback/{english_page.pk}/", answer_data(english_page, helpful="")
-    )
+    response = Client().post(f"/feedback/{english_page.pk}/", answer_data(english_page, helpful=""))
     assert response.status_code == 400
     soup = BeautifulSoup(response.content, "html.parser")
     assert soup.html["lang"] == "en"
@@ -240,3 +241,28 @@ def test_a_contacts_english_texts_fall_back_to_swedish(db):
     contact = Contact(name="A", title="Handläggare", unit="Kultur", title_en="Officer")
     assert (contact.title_in("en"), contact.unit_in("en")) == ("Officer", "Kultur")
     assert (contact.title_in("sv"), contact.unit_in("sv")) == ("Handläggare", "Kultur")
+
+
+def test_the_editor_sees_when_the_swedish_page_changed_since_the_translation(
+    admin_client, demo_page, english_page
+):
+    edit_url = reverse("wagtailadmin_pages:edit", args=(english_page.pk,))
+    warning = "Den svenska sidan har ändrats sedan översättningen senast uppdaterades."
+    assert warning not in admin_client.get(edit_url).content.decode()
+
+    then = demo_page.latest_revision
+    demo_page.introduction = "Lidköping arbetar aktivt med internationella frågor, nu mer."
+    demo_page.save_revision()
+    html = admin_client.get(edit_url).content.decode()
+    assert warning in html
+    compare = reverse(
+        "wagtailadmin_pages:revisions_compare", args=(demo_page.pk, then.pk, "latest")
+    )
+    assert compare in html
+    # The Swedish page's own edit view says nothing of the kind.
+    swedish_edit = reverse("wagtailadmin_pages:edit", args=(demo_page.pk,))
+    assert warning not in admin_client.get(swedish_edit).content.decode()
+
+    english_page.introduction = "Lidköping works actively on international issues, now more."
+    english_page.save_revision()
+    assert warning not in admin_client.get(edit_url).content.decode()
