@@ -266,3 +266,11 @@ def test_the_editor_sees_when_the_swedish_page_changed_since_the_translation(
     english_page.introduction = "Lidköping works actively on international issues, now more."
     english_page.save_revision()
     assert warning not in admin_client.get(edit_url).content.decode()
+
+
+def test_editors_and_moderators_may_translate(db):
+    from django.contrib.auth.models import Group
+
+    for name in ("Editors", "Moderators"):
+        codenames = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
+        assert "submit_translation" in codenames
