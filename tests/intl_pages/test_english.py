@@ -274,3 +274,15 @@ def test_editors_and_moderators_may_translate(db):
     for name in ("Editors", "Moderators"):
         codenames = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
         assert "submit_translation" in codenames
+
+
+def test_the_preview_of_the_english_page_is_in_english(admin_client, english_page):
+    from tests.intl_pages.admin_forms import edit_form_data
+
+    preview_url = reverse("wagtailadmin_pages:preview_on_edit", args=(english_page.pk,))
+    data = edit_form_data(admin_client, english_page, title="Twin towns, previewed")
+    assert admin_client.post(preview_url, data).json()["is_valid"]
+    shown = admin_client.get(preview_url).content.decode()
+    assert "Twin towns, previewed" in shown
+    assert '<html lang="en">' in shown
+    assert "Skip to content" in shown
