@@ -18,7 +18,7 @@ from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -38,11 +38,11 @@ from .submission import (
 
 logger = logging.getLogger(__name__)
 
-FOREIGN_ORIGIN = _("Svaret kan inte tas emot härifrån.")
-TOO_LARGE = _("Svaret är för stort för att tas emot.")
-TOO_MANY = _("Vi har fått många svar från din anslutning. Försök igen om en stund.")
-MALFORMED = _("Svaret gick inte att läsa. Ladda om sidan och försök igen.")
-UNAVAILABLE = _(
+FOREIGN_ORIGIN = gettext_noop("Svaret kan inte tas emot härifrån.")
+TOO_LARGE = gettext_noop("Svaret är för stort för att tas emot.")
+TOO_MANY = gettext_noop("Vi har fått många svar från din anslutning. Försök igen om en stund.")
+MALFORMED = gettext_noop("Svaret gick inte att läsa. Ladda om sidan och försök igen.")
+UNAVAILABLE = gettext_noop(
     "Vi kan inte ta emot svar just nu på grund av ett tekniskt fel. Det du skrev finns "
     "kvar: försök igen om en stund."
 )
@@ -80,6 +80,9 @@ def wants_json(request):
 
 
 def refuse(request, status, message, headers=None):
+    # In the language of the page answered on, once it is known (the
+    # constants above are Swedish, marked for the catalog).
+    message = gettext(message)
     if wants_json(request):
         response = JsonResponse({"ok": False, "message": message}, status=status)
     else:
@@ -107,7 +110,7 @@ def unavailable(request, page_id):
         request,
         "feedback/unavailable.html",
         {
-            "message": UNAVAILABLE,
+            "message": gettext(UNAVAILABLE),
             "action": request.path,
             "sent": [(name, value) for name, value in sent if value],
             "form": form,
