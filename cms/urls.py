@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -33,5 +36,17 @@ if settings.DEBUG:
 # A database that does not answer is a 503 with Retry-After, not a 500.
 handler500 = "cms.views.server_error"
 
-# Wagtail's page serving last: it catches every other path.
-urlpatterns += [path("", include(wagtail_urls))]
+# The feedback widget's texts in the page's language: a script file (the
+# policy allows no inline script), the same for every visitor of a language.
+javascript_catalog = cache_control(public=True, max_age=3600)(
+    JavaScriptCatalog.as_view(packages=["feedback"])
+)
+
+# Wagtail's page serving last: it catches every other path. Swedish, the
+# default, without a prefix; English under /en/. The language is the path's
+# alone, so a cached page is never served in the other language.
+urlpatterns += i18n_patterns(
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

@@ -123,6 +123,7 @@ def digest_data(owner_email, answers):
                 {
                     "at": local_time(answer.created_at),
                     "statement_title": answer.page_title,
+                    "language": answer.language,
                     "location": answer.location,
                     "location_url": location_url(answer),
                     "text": answer.comment,
@@ -137,6 +138,7 @@ def digest_data(owner_email, answers):
             {
                 "title": answer.page_title,
                 "url": answer.page_url,
+                "language": answer.language,
                 "report_url": report_url(answer.page_id),
                 "comments": [],
             },

@@ -16,7 +16,7 @@ from .models import COMMENT_MAX_LENGTH, LOCATION_MAX_LENGTH, RATING_MAX, RATING_
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HONEYPOT_FIELD = "website"
 
-HELPFUL_CHOICES = [("yes", "Ja"), ("no", "Nej")]
+HELPFUL_CHOICES = [("yes", _("Ja")), ("no", _("Nej"))]
 RATING_CHOICES = [(str(n), str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
 
 
@@ -38,14 +38,14 @@ class StrictEmailField(forms.EmailField):
     """Django's EmailField, and nothing that could split an e-mail header."""
 
     default_validators = [
-        EmailValidator(message="Skriv en giltig e-postadress, till exempel namn@example.se.")
+        EmailValidator(message=_("Skriv en giltig e-postadress, till exempel namn@example.se."))
     ]
 
     def to_python(self, value):
         value = super().to_python(value)
         if any(ch in value for ch in "\r\n,;<>"):
             raise forms.ValidationError(
-                "Skriv en enda e-postadress, till exempel namn@example.se.", code="invalid"
+                _("Skriv en enda e-postadress, till exempel namn@example.se."), code="invalid"
             )
         return value
 
@@ -72,43 +72,42 @@ class ErrorSummaryMixin:
 
 class FeedbackForm(ErrorSummaryMixin, forms.Form):
     helpful = forms.ChoiceField(
-        label="Hjälpte informationen på den här sidan dig?",
+        label=_("Hjälpte informationen på den här sidan dig?"),
         choices=HELPFUL_CHOICES,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Välj Ja eller Nej.",
-            "invalid_choice": "Välj Ja eller Nej.",
+            "required": _("Välj Ja eller Nej."),
+            "invalid_choice": _("Välj Ja eller Nej."),
         },
     )
     rating = forms.TypedChoiceField(
-        label="Hur nöjd är du med sidans innehåll?",
+        label=_("Hur nöjd är du med sidans innehåll?"),
         choices=RATING_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": f"Välj ett betyg från {RATING_MIN} till {RATING_MAX}."},
+        error_messages={"invalid_choice": _("Välj ett betyg från 1 till 5.")},
     )
     comment = forms.CharField(
-        label="Kan du utveckla ditt svar lite mer?",
+        label=_("Kan du utveckla ditt svar lite mer?"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
-            "max_length": f"Skriv högst {COMMENT_MAX_LENGTH:,} tecken ".replace(",", " ")
-            + "(du har skrivit %(show_value)s)."
+            "max_length": _("Skriv högst 2 000 tecken (du har skrivit %(show_value)s).")
         },
     )
     email = StrictEmailField(
-        label="Får vi kontakta dig (frivilligt)?",
+        label=_("Får vi kontakta dig (frivilligt)?"),
         required=False,
         max_length=EMAIL_MAX_LENGTH,
-        error_messages={"max_length": "E-postadressen är för lång."},
+        error_messages={"max_length": _("E-postadressen är för lång.")},
     )
     token = SignedValueField(required=False, widget=forms.HiddenInput)
     answer = SignedValueField(required=False, widget=forms.HiddenInput)
     # Left empty by people, who never see it; filled in by many bots.
-    website = SignedValueField(required=False, label="Lämna det här fältet tomt")
+    website = SignedValueField(required=False, label=_("Lämna det här fältet tomt"))
 
     def clean_comment(self):
         return CONTROL_CHARACTERS.sub("", self.cleaned_data["comment"]).strip()

@@ -129,6 +129,9 @@ class Feedback(models.Model):
     page_title = models.CharField("sidans titel", max_length=255)
     page_url = models.CharField("sidans adress", max_length=500)
     owner_email = models.EmailField("sidansvarig", db_index=True)
+    # The language of the page the visitor answered on: the English page's
+    # answers reach the same owner as the Swedish page's, marked.
+    language = models.CharField("språk", max_length=10, default="sv")
 
     kind = models.CharField(
         "typ",

@@ -69,6 +69,11 @@ def owner_email_of(page, site=None):
     return FeedbackSettings.for_site(site).default_owner_email
 
 
+def language_of(page):
+    """The language of a page ("sv", "en"): its locale's."""
+    return page.locale.language_code
+
+
 def spam_reason(cleaned, page_id):
     if cleaned.get(HONEYPOT_FIELD):
         return "honeypot"
@@ -146,6 +151,7 @@ def save_report(page, form):
         page_title=page.title[:255],
         page_url=(page.full_url or page.url or "")[:500],
         owner_email=owner_email_of(page),
+        language=language_of(page),
         helpful=None,
         comment=redact(cleaned["problem"]),
         comment_as_received=cleaned["problem"],
@@ -173,6 +179,7 @@ def save_answer(page, form):
                 page_title=page.title[:255],
                 page_url=(page.full_url or page.url or "")[:500],
                 owner_email=owner_email_of(page),
+                language=language_of(page),
                 is_spam=bool(reason),
                 spam_reason=reason,
                 follow_up_of=gathered,

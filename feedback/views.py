@@ -17,6 +17,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseRedirect, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,15 +28,21 @@ from security import clients
 
 from . import tokens
 from .forms import AccessibilityReportForm, FeedbackForm, same_site_path
-from .submission import page_for_feedback, report_page, submit_feedback, submit_report
+from .submission import (
+    language_of,
+    page_for_feedback,
+    report_page,
+    submit_feedback,
+    submit_report,
+)
 
 logger = logging.getLogger(__name__)
 
-FOREIGN_ORIGIN = "Svaret kan inte tas emot härifrån."
-TOO_LARGE = "Svaret är för stort för att tas emot."
-TOO_MANY = "Vi har fått många svar från din anslutning. Försök igen om en stund."
-MALFORMED = "Svaret gick inte att läsa. Ladda om sidan och försök igen."
-UNAVAILABLE = (
+FOREIGN_ORIGIN = gettext_noop("Svaret kan inte tas emot härifrån.")
+TOO_LARGE = gettext_noop("Svaret är för stort för att tas emot.")
+TOO_MANY = gettext_noop("Vi har fått många svar från din anslutning. Försök igen om en stund.")
+MALFORMED = gettext_noop("Svaret gick inte att läsa. Ladda om sidan och försök igen.")
+UNAVAILABLE = gettext_noop(
     "Vi kan inte ta emot svar just nu på grund av ett tekniskt fel. Det du skrev finns "
     "kvar: försök igen om en stund."
 )
@@ -72,6 +80,9 @@ def wants_json(request):
 
 
 def refuse(request, status, message, headers=None):
+    # In the language of the page answered on, once it is known (the
+    # constants above are Swedish, marked for the catalog).
+    message = gettext(message)
     if wants_json(request):
         response = JsonResponse({"ok": False, "message": message}, status=status)
     else:
@@ -99,7 +110,7 @@ def unavailable(request, page_id):
         request,
         "feedback/unavailable.html",
         {
-            "message": UNAVAILABLE,
+            "message": gettext(UNAVAILABLE),
             "action": request.path,
             "sent": [(name, value) for name, value in sent if value],
             "form": form,
@@ -139,6 +150,9 @@ def post_feedback(request, page_id):
     if not origin_allowed(request):
         return refuse(request, 403, FOREIGN_ORIGIN)
     page = page_for_feedback(page_id)
+    # The feedback URLs have no language prefix: the messages, and the page
+    # shown again with them, in the language of the page answered on.
+    translation.activate(language_of(page))
     outcome = submit_feedback(page, request.POST, client=clients.rate_key(request))
     if outcome.limited:
         return refuse(request, 429, TOO_MANY, {"Retry-After": str(outcome.retry_after)})

@@ -2,13 +2,21 @@
 contacts, and the twin towns of every live public page (for a map or a
 timeline). Anonymous; an unknown query parameter is a 400, not ignored (parameters.py).
 
+`?locale=` (sv, the default, or en) is the language: the towns of the pages
+in that language, the contacts' titles and units in it (one contact, one
+row, whatever the language: their English texts are fields beside the
+Swedish ones).
+
 Both are paginated as Wagtail's listings are (`limit`, `offset`, `count`;
 `limit` at most WAGTAILAPI_LIMIT_MAX) and cost the same number of queries
 whatever the number of pages: the towns come from each page's stored body,
 without building its other blocks (a contacts block asks the database)."""
 
+from typing import Literal
+
+from django.conf import settings
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
@@ -21,8 +29,20 @@ contacts_router = Router(tags=["contacts"])
 twin_towns_router = Router(tags=["twin-towns"])
 
 
+# The site's languages (settings.LANGUAGES), as the document's enumeration.
+LocaleCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
+
+
 class ContactOut(PublishedContact):
     id: int
+
+
+class ContactFilters(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    locale: LocaleCode | None = Field(
+        None, description="Språket för titel och enhet: sv (standard) eller en."
+    )
 
 
 @contacts_router.get(
@@ -33,10 +53,21 @@ class ContactOut(PublishedContact):
     operation_id="contacts_list",
 )
 @paginate(WagtailLimitOffsetPagination)
-def list_contacts(request: HttpRequest, **kwargs):
+def list_contacts(request: HttpRequest, filters: ContactFilters = Query(...), **kwargs):  # noqa: B008
     # The row holds what is published; a draft's changes are in revisions.
     contacts = Contact.objects.filter(live=True).order_by("name", "pk")
-    return contacts.values("id", *CONTACT_API_FIELDS)
+    language = filters.locale or settings.LANGUAGE_CODE
+    rows = contacts.values("id", *CONTACT_API_FIELDS, "title_en", "unit_en")
+    return [_in_language(row, language) for row in rows]
+
+
+def _in_language(row, language):
+    """A contact's row with its title and unit in `language` (the Swedish
+    ones where no English is written)."""
+    title_en, unit_en = row.pop("title_en"), row.pop("unit_en")
+    if language == "en":
+        row["title"], row["unit"] = title_en or row["title"], unit_en or row["unit"]
+    return row
 
 
 class PageRef(Schema):
@@ -55,16 +86,24 @@ class TwinTownFilters(Schema):
     active: bool | None = None
     country: str | None = None
     agreement_type: AgreementType | None = None
+    locale: LocaleCode | None = Field(
+        None, description="Språket på sidorna som orterna står på: sv (standard) eller en."
+    )
 
 
-def twin_towns_of_live_public_pages(request=None):
+def twin_towns_of_live_public_pages(request=None, language=None):
     """Every twin town on a live, public page, in page then body order, with
     the page it is on. Only the twin town items of each stored body are
     built: the others may ask the database (a contacts block does), once per
     page."""
     towns = []
     block = InternationalPage.body.field.stream_block.child_blocks["twin_town"]
-    pages = InternationalPage.objects.live().public().order_by("path")
+    pages = (
+        InternationalPage.objects.live()
+        .public()
+        .filter(locale__language_code=language or settings.LANGUAGE_CODE)
+        .order_by("path")
+    )
     for page in pages:
         ref = {"id": page.pk, "title": page.title, "url": page.get_url(request)}
         for item in page.body.raw_data:
@@ -83,7 +122,7 @@ def twin_towns_of_live_public_pages(request=None):
 )
 @paginate(WagtailLimitOffsetPagination)
 def list_twin_towns(request: HttpRequest, filters: TwinTownFilters = Query(...), **kwargs):  # noqa: B008
-    towns = twin_towns_of_live_public_pages(request)
+    towns = twin_towns_of_live_public_pages(request, filters.locale)
     if filters.active is not None:
         towns = [t for t in towns if t["active"] is filters.active]
     if filters.country:

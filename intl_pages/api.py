@@ -12,6 +12,7 @@ documented. The representations themselves are the blocks'
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.utils import translation
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 from rest_framework.fields import Field as SerializerField
 from wagtail.rich_text import expand_db_html
@@ -143,10 +144,53 @@ class BodyItem(
 
 
 class BodyField(SerializerField):
-    """The body, typed (see the module's docstring)."""
+    """The body, typed (see the module's docstring), in the page's language:
+    the contacts' English texts on an English page, whatever the API path's
+    language."""
+
+    def get_attribute(self, instance):
+        value = super().get_attribute(instance)
+        locale = getattr(instance, "locale", None)
+        return (value, locale.language_code) if value is not None and locale else value
 
     def to_representation(self, value) -> list[BodyItem]:
+        if isinstance(value, tuple):
+            value, language = value
+            with translation.override(language):
+                return value.stream_block.get_api_representation(value)
         return value.stream_block.get_api_representation(value)
+
+
+class PageTranslation(_Schema):
+    """Another language version of the page, live and public."""
+
+    id: int
+    locale: str = Field(description="Språkkoden, till exempel sv eller en.")
+    url: str | None = Field(description="Sidans fullständiga adress.")
+
+
+class TranslationsField(SerializerField):
+    """The page's other live, public language versions (the page itself
+    left out): one query."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        super().__init__(**kwargs)
+
+    def to_representation(self, page) -> list[PageTranslation]:
+        others = (
+            type(page)
+            .objects.live()
+            .public()
+            .filter(translation_key=page.translation_key)
+            .exclude(pk=page.pk)
+            .select_related("locale")
+            .order_by("locale__language_code")
+        )
+        return [
+            {"id": other.pk, "locale": other.locale.language_code, "url": other.get_full_url()}
+            for other in others
+        ]
 
 
 class LastUpdated(RootModel[datetime]):
@@ -211,5 +255,6 @@ __all__ = [
     "RichTextHTMLField",
     "ShortcomingsField",
     "StampField",
+    "TranslationsField",
     "TwinTown",
 ]

@@ -8,20 +8,34 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_noop
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.rich_text import expand_db_html
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+# The values are Swedish in every language version: the page shows each
+# through the translation catalog (gettext_noop marks them for it).
 AGREEMENT_CHOICES = [
-    ("Vänortsavtal", "Vänortsavtal"),
-    ("Industriellt partnerskapsavtal", "Industriellt partnerskapsavtal"),
-    ("Samarbetsavtal", "Samarbetsavtal"),
-    ("Inget aktivt samarbetsavtal", "Inget aktivt samarbetsavtal"),
+    (value, value)
+    for value in (
+        gettext_noop("Vänortsavtal"),
+        gettext_noop("Industriellt partnerskapsavtal"),
+        gettext_noop("Samarbetsavtal"),
+        gettext_noop("Inget aktivt samarbetsavtal"),
+    )
 ]
 
 # What a front-end gets of a published contact.
 CONTACT_API_FIELDS = ("name", "title", "unit", "phone", "email")
+
+
+def contact_api_data(contact):
+    """A contact's public data, its title and unit in the active language."""
+    data = {field: getattr(contact, field) for field in CONTACT_API_FIELDS}
+    data["title"], data["unit"] = contact.localized_title, contact.localized_unit
+    return data
+
 
 # A preview of changes not yet published (a release's) renders contacts from
 # their pending revisions: {contact pk: the contact as it will be, or None
@@ -316,10 +330,7 @@ class ContactsBlock(blocks.StructBlock):
         # unpublished ones included.
         return {
             "heading": value["heading"],
-            "contacts": [
-                {field: getattr(contact, field) for field in CONTACT_API_FIELDS}
-                for contact in self.published_contacts(value)
-            ],
+            "contacts": [contact_api_data(contact) for contact in self.published_contacts(value)],
         }
 
     class Meta:

@@ -1,5 +1,5 @@
-"""The demo content: the seed page, its home page, its contacts and the
-site's accessibility statement.
+"""The demo content: the seed page, its home page, its contacts, the
+site's accessibility statement, and the English versions of the two pages.
 
 `load_demo` creates what is absent and never touches what exists, so an
 editor's changes survive every `make run`, and a second run changes nothing.
@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 import yaml
 from django.conf import settings
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from .models import AccessibilityStatementPage, Contact, HomePage, InternationalPage
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "international_page.yaml"
+ENGLISH_FILE = Path(__file__).resolve().parent / "demo" / "international_page.en.yaml"
 STATEMENT_FILE = Path(__file__).resolve().parent / "demo" / "accessibility_statement.yaml"
 
 
@@ -25,12 +26,13 @@ def read_demo_data(path=DEMO_FILE):
 
 
 @transaction.atomic
-def load_demo(data=None, statement=None, log=lambda message: None):
+def load_demo(data=None, statement=None, english=None, log=lambda message: None):
     data = data or read_demo_data()
     home = ensure_home_page(data["home"], log)
     contacts = {item["key"]: ensure_contact(item, log) for item in data["contacts"]}
-    ensure_international_page(home, data["page"], contacts, log)
+    page = ensure_international_page(home, data["page"], contacts, log)
     ensure_accessibility_statement(home, statement or read_demo_data(STATEMENT_FILE), log)
+    ensure_english_pages(home, page, english or read_demo_data(ENGLISH_FILE), contacts, log)
     return home
 
 
@@ -84,6 +86,8 @@ def ensure_contact(spec, log):
             name=spec["name"],
             title=spec["title"],
             unit=spec["unit"],
+            title_en=spec.get("title_en", ""),
+            unit_en=spec.get("unit_en", ""),
             phone=spec["phone"],
             email=spec["email"],
         )
@@ -147,6 +151,36 @@ def ensure_accessibility_statement(home, spec, log):
     page.save_revision().publish()
     log(f"Skapade och publicerade tillgänglighetsredogörelsen på {page.url_path}.")
     return page
+
+
+def ensure_english_pages(home, page, spec, contacts, log):
+    """The English home page and page, as Wagtail translations of the
+    Swedish ones (same translation key, locale "en"), with the English
+    texts of `spec`; the contacts are the same snippets. Left alone when
+    they exist."""
+    english = Locale.objects.get_or_create(language_code="en")[0]
+    english_home = home.get_translation_or_none(english)
+    if english_home is None:
+        english_home = home.copy_for_translation(english)
+        english_home.title = spec["home"]["title"]
+        english_home.introduction = spec["home"]["introduction"]
+        english_home.save_revision().publish()
+        log(f"Skapade den engelska startsidan på {english_home.url_path}.")
+    english_home = english_home.specific
+
+    if page.get_translation_or_none(english) is not None:
+        return
+    translation = page.copy_for_translation(english).specific
+    body_block = InternationalPage._meta.get_field("body").stream_block
+    raw_body = [_resolve_contacts(item, contacts) for item in spec["page"]["body"]]
+    translation.title = spec["page"]["title"]
+    translation.slug = spec["page"]["slug"]
+    translation.search_description = spec["page"].get("search_description", "")
+    translation.introduction = spec["page"]["introduction"]
+    translation.body = body_block.clean(body_block.to_python(raw_body))
+    translation.save()
+    translation.save_revision().publish()
+    log(f"Skapade och publicerade den engelska sidan ”{translation.title}”.")
 
 
 def _resolve_contacts(item, contacts):

@@ -7,14 +7,21 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import connections, models, router
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PublishingPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import DraftStateMixin, Page, RevisionMixin
+from wagtail.models import DraftStateMixin, Locale, Page, RevisionMixin
 from wagtail.search import index
 
-from .api import BodyField, ExemptionsField, RichTextHTMLField, ShortcomingsField, StampField
+from .api import (
+    BodyField,
+    ExemptionsField,
+    RichTextHTMLField,
+    ShortcomingsField,
+    StampField,
+    TranslationsField,
+)
 from .blocks import ExemptionsBlock, InternationalPageBodyBlock, ShortcomingsBlock
 from .forms import AccessibilityStatementPageForm, ContactForm, HomePageForm, InternationalPageForm
 from .signals import stamp_moved
@@ -27,6 +34,11 @@ phone_validator = RegexValidator(
     regex=r"^\+?[0-9][0-9 \-]{4,24}$",
     message="Skriv telefonnumret med siffror, till exempel 0510-77 00 00 eller +46 510 77 00 00.",
 )
+
+
+def active_language():
+    """The active language's code without a region: "sv" or "en"."""
+    return (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def default_owner_email():
@@ -73,6 +85,27 @@ class ApprovedRevisionCleanMixin:
             super().full_clean(*args, **kwargs)
 
 
+class SharedOwnerMixin:
+    """A translation has the owner address of the page it translates, so
+    that answers from the English page reach the same owner: copied on every
+    save of the translation, and passed on to the translations when the
+    source's address changes."""
+
+    def save(self, *args, **kwargs):
+        default_locale_id = Locale.get_default().pk
+        translations = type(self).objects.filter(translation_key=self.translation_key)
+        if self.locale_id != default_locale_id:
+            source = translations.filter(locale_id=default_locale_id).first()
+            if source is not None:
+                self.owner_email = source.owner_email
+        result = super().save(*args, **kwargs)
+        if self.locale_id == default_locale_id and self.pk:
+            translations.exclude(pk=self.pk).exclude(owner_email=self.owner_email).update(
+                owner_email=self.owner_email
+            )
+        return result
+
+
 class HomePage(ApprovedRevisionCleanMixin, Page):
     """The start page at /: an introduction and links to the pages under it."""
 
@@ -98,7 +131,7 @@ class HomePage(ApprovedRevisionCleanMixin, Page):
         return context
 
 
-class InternationalPage(ApprovedRevisionCleanMixin, Page):
+class InternationalPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
     """A page about the municipality's international cooperation."""
 
     introduction = models.TextField(
@@ -139,6 +172,7 @@ class InternationalPage(ApprovedRevisionCleanMixin, Page):
         APIField("body", serializer=BodyField()),
         APIField("owner_email"),
         APIField("last_updated_at", serializer=StampField()),
+        APIField("translations", serializer=TranslationsField()),
     ]
 
     parent_page_types = ["intl_pages.HomePage"]
@@ -179,7 +213,7 @@ class Compliance(models.TextChoices):
     NONE = "inte", "inte förenlig"
 
 
-class AccessibilityStatementPage(ApprovedRevisionCleanMixin, Page):
+class AccessibilityStatementPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
     """The site's accessibility statement (tillgänglighetsredogörelse), with
     the parts DIGG's guidance under lag (2018:1937) asks for, in its order.
 
@@ -394,6 +428,22 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     unit = models.CharField(
         "enhet", max_length=150, help_text="Enhet eller avdelning, till exempel Samhälle."
     )
+    # The English page's texts, in the same row: one person, one phone
+    # number, one stamp, whichever language a page is in.
+    title_en = models.CharField(
+        "titel på engelska",
+        max_length=150,
+        blank=True,
+        help_text="Visas på de engelska sidorna, till exempel Development manager. "
+        "Tom: den svenska titeln visas.",
+    )
+    unit_en = models.CharField(
+        "enhet på engelska",
+        max_length=150,
+        blank=True,
+        help_text="Visas på de engelska sidorna, till exempel Community development. "
+        "Tom: den svenska enheten visas.",
+    )
     phone = models.CharField(
         "telefon",
         max_length=30,
@@ -407,6 +457,10 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
         MultiFieldPanel(
             [FieldPanel("title"), FieldPanel("unit")],
             heading="Roll",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("title_en"), FieldPanel("unit_en")],
+            heading="Roll på engelska",
         ),
         MultiFieldPanel(
             [FieldPanel("phone"), FieldPanel("email")],
@@ -430,6 +484,24 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.title})"
+
+    def title_in(self, language):
+        """The title in `language` ("sv", "en"): the Swedish one where no
+        translation is written."""
+        return (language == "en" and self.title_en) or self.title
+
+    def unit_in(self, language):
+        return (language == "en" and self.unit_en) or self.unit
+
+    @property
+    def localized_title(self):
+        """The title in the active language (a page being rendered or an API
+        call with ?locale=)."""
+        return self.title_in(active_language())
+
+    @property
+    def localized_unit(self):
+        return self.unit_in(active_language())
 
     @property
     def phone_uri(self):

@@ -35,6 +35,11 @@ INSTALLED_APPS = [
     "planning",
     "tasks",
     "wagtail.contrib.settings",
+    # Translations of pages (an English page as a copy of the Swedish one):
+    # Wagtail's own; wagtail-localize would add a package and its
+    # segment-by-segment workflow for a site with one translated page.
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",
@@ -138,8 +143,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 
 # Swedish, Swedish time. Times are stored in UTC and shown in Stockholm time.
+# Swedish at /, English under /en/ (cms/urls.py): the language of a page is
+# in its URL only, never taken from the browser's Accept-Language or a cookie.
 LANGUAGE_CODE = "sv"
-LANGUAGES = [("sv", "Svenska")]
+LANGUAGES = [("sv", "Svenska"), ("en", "English")]
 TIME_ZONE = "Europe/Stockholm"
 # Every editor works in Stockholm time: one choice, so Wagtail offers none in
 # the account settings and the scheduling fields always mean Swedish time.
@@ -380,8 +387,8 @@ DEFAULT_PAGE_OWNER_EMAIL = env_str(
 # Wagtail
 WAGTAIL_SITE_NAME = "Lidköpings kommun"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAIL_I18N_ENABLED = False
-WAGTAIL_CONTENT_LANGUAGES = [("sv", "Svenska")]
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("sv", "Svenska"), ("en", "English")]
 # Front-end caches (a CDN or Varnish) to purge when what a page shows
 # changes; none by default. WAGTAILFRONTENDCACHE_URLS: comma-separated
@@ -511,8 +518,9 @@ PAGECACHE_EXCLUDED_PREFIXES = [
 # feedback form's thanks is `?tack=1`; the widget thanks for nothing else).
 PAGECACHE_PAGE_QUERY = {"tack": ["1"]}
 # Vary names the cache may leave out of the key: a request with a session
-# cookie is never cached, and the site has one language. (Origin is in the
-# key on the API's paths, per front-end: CORS_ALLOWED_ORIGINS.)
+# cookie is never cached. (Origin is in the
+# key on the API's paths, per front-end: CORS_ALLOWED_ORIGINS.) The language
+# of a page is in its path (/en/…), so Accept-Language never changes a body.
 PAGECACHE_IGNORED_VARY = ["Cookie", "Accept-Language"]
 # Redis lets an entry go after this long (purges make it unreachable long
 # before); the local layer holds at most this much per process.

@@ -10,6 +10,12 @@
   var RATING_MAX = 5;
   var COMMENT_MAX = 2000;
   var EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
+  // The page's language: Django's catalog (/jsi18n/, /en/jsi18n/), loaded
+  // before this script; the Swedish source texts if it did not come.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%s/g, function () { return values.shift(); });
+  };
 
   function setup(section) {
     var form = section.querySelector("[data-feedback-form]");
@@ -53,7 +59,7 @@
         return "<li><a href='#" + fieldId(name) + "'>" + escape(errors[name][0]) + "</a></li>";
       });
       say(alert, "<div class='error-summary' tabindex='-1'><h2 class='error-summary__title'>" +
-        "Svaret kunde inte skickas</h2><ul>" + items.join("") + "</ul></div>");
+        escape(gettext("Svaret kunde inte skickas")) + "</h2><ul>" + items.join("") + "</ul></div>");
       form.querySelectorAll(".field-error[data-js]").forEach(function (p) { p.remove(); });
       Object.keys(errors).forEach(function (name) {
         var id = fieldId(name);
@@ -82,18 +88,19 @@
     }
     function validate() {
       var errors = {};
-      if (!checked("helpful")) errors.helpful = ["Välj Ja eller Nej."];
+      if (!checked("helpful")) errors.helpful = [gettext("Välj Ja eller Nej.")];
       var rating = checked("rating");
       if (rating && (rating < RATING_MIN || rating > RATING_MAX)) {
-        errors.rating = ["Välj ett betyg från 1 till 5."];
+        errors.rating = [gettext("Välj ett betyg från 1 till 5.")];
       }
       var comment = form.elements.comment.value;
       if (comment.length > COMMENT_MAX) {
-        errors.comment = ["Skriv högst 2 000 tecken (du har skrivit " + comment.length + ")."];
+        errors.comment = [interpolate(
+          gettext("Skriv högst 2 000 tecken (du har skrivit %s)."), [comment.length])];
       }
       var email = form.elements.email.value.trim();
       if (email && !EMAIL.test(email)) {
-        errors.email = ["Skriv en giltig e-postadress, till exempel namn@example.se."];
+        errors.email = [gettext("Skriv en giltig e-postadress, till exempel namn@example.se.")];
       }
       return errors;
     }
@@ -126,8 +133,9 @@
         return;
       }
       say(alert, "<p>" + escape(result.data.message ||
-        "Svaret kunde inte skickas just nu. Försök igen om en stund.") + "</p>" +
-        "<button type='button' class='feedback__submit' data-feedback-again>Skicka igen</button>");
+        gettext("Svaret kunde inte skickas just nu. Försök igen om en stund.")) + "</p>" +
+        "<button type='button' class='feedback__submit' data-feedback-again>" +
+        escape(gettext("Skicka igen")) + "</button>");
       var button = alert.querySelector("[data-feedback-again]");
       button.addEventListener("click", function () {
         clearErrors();
@@ -147,7 +155,7 @@
       send().then(function (result) {
         if (result.status !== 201) return failed(result, sendHelpful);
         form.elements.answer.value = result.data.answer;
-        say(status, "<p>Tack för ditt svar!</p>");
+        say(status, "<p>" + escape(gettext("Tack för ditt svar!")) + "</p>");
         show(["rating"]);
         focusStep("rating");
       }, function () { failed({ status: 0, data: {} }, sendHelpful); });
@@ -171,7 +179,7 @@
       clearErrors();
       var errors = validate();
       if (Object.keys(errors).length) return showErrors(errors);
-      say(status, "<p>Informationen skickas...</p>");
+      say(status, "<p>" + escape(gettext("Informationen skickas...")) + "</p>");
       submit.disabled = true;
       send().then(function (result) {
         submit.disabled = false;
@@ -180,8 +188,8 @@
           return failed(result, sendAll);
         }
         form.remove();
-        say(status, "<p class='feedback__thanks' tabindex='-1'>Tack för att du hjälper oss " +
-          "att göra kommunens webbplats bättre!</p>");
+        say(status, "<p class='feedback__thanks' tabindex='-1'>" + escape(gettext(
+          "Tack för att du hjälper oss att göra kommunens webbplats bättre!")) + "</p>");
         status.querySelector(".feedback__thanks").focus();
       }, function () {
         submit.disabled = false;
