@@ -10,10 +10,17 @@ without building its other blocks (a contacts block asks the database)."""
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
-from intl_pages.api import AgreementType, PublishedContact, TwinTown
+from intl_pages.api import (
+    AgreementType,
+    LastReviewed,
+    PublishedContact,
+    ReviewDue,
+    TwinTown,
+    utc,
+)
 from intl_pages.blocks import CONTACT_API_FIELDS
 from intl_pages.models import Contact, InternationalPage
 
@@ -23,6 +30,13 @@ twin_towns_router = Router(tags=["twin-towns"])
 
 class ContactOut(PublishedContact):
     id: int
+    last_reviewed_at: LastReviewed = Field(
+        description="När kontaktuppgifterna senast markerades som granskade; null om aldrig. UTC."
+    )
+    review_due_at: ReviewDue = Field(
+        description="När nästa granskning ska vara gjord (senaste granskningen, eller första "
+        "publiceringen, plus granskningsintervallet). UTC."
+    )
 
 
 @contacts_router.get(
@@ -35,8 +49,16 @@ class ContactOut(PublishedContact):
 @paginate(WagtailLimitOffsetPagination)
 def list_contacts(request: HttpRequest, **kwargs):
     # The row holds what is published; a draft's changes are in revisions.
-    contacts = Contact.objects.filter(live=True).order_by("name", "pk")
-    return contacts.values("id", *CONTACT_API_FIELDS)
+    contacts = Contact.objects.filter(live=True).select_related("review").order_by("name", "pk")
+    return [
+        {
+            "id": contact.pk,
+            **{name: getattr(contact, name) for name in CONTACT_API_FIELDS},
+            "last_reviewed_at": utc(contact.last_reviewed_at),
+            "review_due_at": utc(contact.review_due_at),
+        }
+        for contact in contacts
+    ]
 
 
 class PageRef(Schema):
