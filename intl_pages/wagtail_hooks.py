@@ -62,15 +62,14 @@ def _review_button(obj, user, next_url, priority):
 
 @hooks.register("register_page_header_buttons")
 def page_header_review_button(page, user, view_name=None, next_url=None):
-    page = page.specific_deferred
-    if isinstance(page, reviews.PAGE_MODELS):
+    # By the page's class, from the content type cache: no query per page.
+    if issubclass(page.specific_class or type(page), reviews.PAGE_MODELS):
         yield from _review_button(page, user, next_url, 62)
 
 
 @hooks.register("register_page_listing_more_buttons")
 def page_listing_review_button(page, user, next_url=None):
-    page = page.specific_deferred
-    if isinstance(page, reviews.PAGE_MODELS):
+    if issubclass(page.specific_class or type(page), reviews.PAGE_MODELS):
         yield from _review_button(page, user, next_url, 45)
 
 

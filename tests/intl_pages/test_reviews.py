@@ -294,3 +294,16 @@ def test_due_objects_costs_the_same_queries_for_one_page_and_many(db):
     with CaptureQueriesContext(connection) as many:
         assert len(reviews.reminders_by_owner()) == 8
     assert len(many) == len(one)
+
+
+def test_the_demo_content_is_reviewed_as_published_and_not_due(demo_page):
+    from intl_pages.demo import load_demo
+
+    assert demo_page.last_reviewed_at == demo_page.first_published_at
+    assert not reviews.due_objects()
+    for contact in Contact.objects.all():
+        assert contact.last_reviewed_at == contact.first_published_at
+    # A second load changes nothing.
+    reviews_before = list(Review.objects.values_list("pk", "last_reviewed_at"))
+    load_demo()
+    assert list(Review.objects.values_list("pk", "last_reviewed_at")) == reviews_before
