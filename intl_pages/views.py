@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
@@ -153,8 +153,8 @@ class ReviewsReportView(WagtailAdminTemplateMixin, TemplateView):
                     else "",
                     "edit_url": edit_url,
                     "review_url": reverse("intl_pages_review", args=[reviews.kind_of(obj), obj.pk])
-                    + "?next="
-                    + here,
+                    + "?"
+                    + urlencode({"next": here}),
                     "may_review": reviews.can_review(user, obj),
                 }
             )

@@ -1,4 +1,5 @@
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets.button import Button
@@ -56,7 +57,7 @@ def _review_button(obj, user, next_url, priority):
         return
     url = reverse("intl_pages_review", args=[reviews.kind_of(obj), obj.pk])
     if next_url:
-        url += "?next=" + next_url
+        url += "?" + urlencode({"next": next_url})
     yield Button("Granskad…", url, icon_name="tick", priority=priority)
 
 
