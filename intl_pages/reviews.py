@@ -89,16 +89,29 @@ def local_date(moment):
     return timezone.localtime(moment, STOCKHOLM).strftime("%Y-%m-%d")
 
 
-def live_pages():
-    """Every live reviewed page with its review row: one query per type."""
+# What the due dates and the reminders read: not the bodies, which the
+# digests' sweep would otherwise load for every page every minute.
+REVIEW_FIELDS = ("review__last_reviewed_at", "review__interval_days")
+
+
+def live_pages(whole=False):
+    """Every live reviewed page with its review row: one query per type.
+    `whole`: every field (the report checks permissions on them)."""
     pages = []
     for model in PAGE_MODELS:
-        pages.extend(model.objects.live().select_related("review"))
+        queryset = model.objects.live().select_related("review")
+        if not whole:
+            fields = ("title", "owner_email", "first_published_at", "live", *REVIEW_FIELDS)
+            queryset = queryset.only(*fields)
+        pages.extend(queryset)
     return pages
 
 
-def live_contacts():
-    return list(Contact.objects.filter(live=True).select_related("review"))
+def live_contacts(whole=False):
+    queryset = Contact.objects.filter(live=True).select_related("review")
+    if not whole:
+        queryset = queryset.only("name", "first_published_at", "live", *REVIEW_FIELDS)
+    return list(queryset)
 
 
 def contact_page_ids():
@@ -119,15 +132,16 @@ def is_due(obj, now):
     return due is not None and due <= now
 
 
-def due_objects(now=None):
+def due_objects(now=None, whole=False):
     """Every live page and contact whose review is due, each with the owner
     addresses it is due for (a contact: the owners of every live page that
-    shows it), oldest due first. [(obj, owners)]."""
+    shows it), oldest due first. [(obj, owners)]. `whole`: the objects with
+    every field loaded."""
     now = now or timezone.now()
-    pages = live_pages()
+    pages = live_pages(whole)
     owner_of = {page.pk: page.owner_email for page in pages}
     due = [(page, [page.owner_email]) for page in pages if is_due(page, now)]
-    contacts = [c for c in live_contacts() if is_due(c, now)]
+    contacts = [c for c in live_contacts(whole) if is_due(c, now)]
     if contacts:
         shown = contact_page_ids()
         for contact in contacts:

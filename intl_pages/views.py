@@ -132,7 +132,7 @@ class ReviewsReportView(WagtailAdminTemplateMixin, TemplateView):
         )
         rows = []
         here = self.request.get_full_path()
-        for obj, owners in reviews.due_objects(timezone.now()):
+        for obj, owners in reviews.due_objects(timezone.now(), whole=True):
             if isinstance(obj, Contact):
                 if not may_edit_contacts:
                     continue

@@ -307,3 +307,21 @@ def test_the_demo_content_is_reviewed_as_published_and_not_due(demo_page):
     reviews_before = list(Review.objects.values_list("pk", "last_reviewed_at"))
     load_demo()
     assert list(Review.objects.values_list("pk", "last_reviewed_at")) == reviews_before
+
+
+def test_the_report_costs_the_same_queries_for_one_due_page_and_many(client, moderator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_due(make_page(title="Sida 0"))
+    client.force_login(moderator)
+    url = reverse("intl_pages_reviews_report")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(1, 6):
+        make_due(make_page(title=f"Sida {n}"))
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(url).content.decode()
+    assert "Sida 5" in html
+    assert len(many) == len(one)
