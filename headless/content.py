@@ -19,9 +19,7 @@ from intl_pages.api import (
     PublishedContact,
     ReviewDue,
     TwinTown,
-    utc,
 )
-from intl_pages.blocks import CONTACT_API_FIELDS
 from intl_pages.models import Contact, InternationalPage
 
 contacts_router = Router(tags=["contacts"])
@@ -29,6 +27,9 @@ twin_towns_router = Router(tags=["twin-towns"])
 
 
 class ContactOut(PublishedContact):
+    # Read from the contacts themselves (their review dates are properties).
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     id: int
     last_reviewed_at: LastReviewed = Field(
         description="När kontaktuppgifterna senast markerades som granskade; null om aldrig. UTC."
@@ -49,16 +50,9 @@ class ContactOut(PublishedContact):
 @paginate(WagtailLimitOffsetPagination)
 def list_contacts(request: HttpRequest, **kwargs):
     # The row holds what is published; a draft's changes are in revisions.
-    contacts = Contact.objects.filter(live=True).select_related("review").order_by("name", "pk")
-    return [
-        {
-            "id": contact.pk,
-            **{name: getattr(contact, name) for name in CONTACT_API_FIELDS},
-            "last_reviewed_at": utc(contact.last_reviewed_at),
-            "review_due_at": utc(contact.review_due_at),
-        }
-        for contact in contacts
-    ]
+    # The page's slice only is read (the paginator slices the queryset);
+    # the review dates are the contact's own properties, UTC as stored.
+    return Contact.objects.filter(live=True).select_related("review").order_by("name", "pk")
 
 
 class PageRef(Schema):

@@ -230,7 +230,9 @@ def test_the_api_serves_the_review_dates_in_utc(client, page, moderator):
     assert contacts[0]["review_due_at"]
     client.post(review_url(kim))
     contacts = Client().get("/api/v3/contacts/").json()["items"]
-    assert contacts[0]["last_reviewed_at"]
+    assert contacts[0]["last_reviewed_at"].endswith("Z")
+    assert contacts[0]["review_due_at"].endswith("Z")
+    assert data["review_due_at"].endswith("Z") and data["last_reviewed_at"].endswith("Z")
 
     document = Client().get("/api/v3/openapi.json").json()
     text = str(document)
