@@ -8,6 +8,7 @@ content's own, each turned into a change of the transaction's change set
   (`intl_pages.signals.contact_changed`: the pages are found once, and
   their stamps moved, there);
 - a stamp moved by itself (the reconcile sweep);
+- a page or a contact marked "Granskad" (`intl_pages.signals.reviewed`);
 - a page made private or public again (a view restriction saved or
   deleted): gone for visitors, or back, as an unpublish or a publish;
 - a page moved or its slug changed: its address and those of the pages
@@ -24,7 +25,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from intl_pages.models import went_live
-from intl_pages.signals import contact_changed, stamp_moved
+from intl_pages.signals import contact_changed, reviewed, stamp_moved
 
 from . import signals
 
@@ -53,6 +54,11 @@ def contact_was_changed(sender, contact_id, page_ids, published, at, **kwargs):
 
 def page_stamp_moved(sender, page_id, updated_at, **kwargs):
     signals.announce(signals.STAMP_MOVED, [page_id], at=updated_at)
+
+
+def object_reviewed(sender, page_ids, contact_id, at, **kwargs):
+    kind = signals.CONTACT_REVIEWED if contact_id else signals.PAGE_REVIEWED
+    signals.announce(kind, page_ids, contact_id=contact_id, at=at)
 
 
 def _live_pages_under(page_id):
@@ -90,6 +96,7 @@ def register_signal_handlers():
     page_unpublished.connect(page_was_unpublished)
     contact_changed.connect(contact_was_changed)
     stamp_moved.connect(page_stamp_moved)
+    reviewed.connect(object_reviewed)
     post_save.connect(page_made_private, sender=PageViewRestriction)
     post_delete.connect(page_made_public, sender=PageViewRestriction)
     post_page_move.connect(page_address_changed)

@@ -43,6 +43,12 @@ SITE_CHANGED = "site.changed"
 # of the set (the reconcile sweep): a page's own publish and a contact's
 # change move the stamps of their pages within their own event.
 STAMP_MOVED = "page.stamp_moved"
+# Someone marked a page "Granskad": its "Senast granskad" moved (the page
+# shows it), its "Senast uppdaterad" did not.
+PAGE_REVIEWED = "page.reviewed"
+# Someone marked a contact "Granskad": its review dates in the contacts'
+# listing moved; no page shows them, so no page is named.
+CONTACT_REVIEWED = "contact.reviewed"
 
 KINDS = (
     PAGE_PUBLISHED,
@@ -55,6 +61,8 @@ KINDS = (
     PAGE_MOVED,
     SITE_CHANGED,
     STAMP_MOVED,
+    PAGE_REVIEWED,
+    CONTACT_REVIEWED,
 )
 
 visible_change = Signal()

@@ -1,6 +1,13 @@
 """Digests: the answers of one owner address, gathered, built as plain data,
 rendered as one e-mail, and sent once.
 
+A digest also reminds its owner of what is due for review ("Sidor att
+granska"): the sources named in FEEDBACK_REMINDER_SOURCES (the content's,
+which this app does not import) say, per owner address, what is due. An
+owner with something due gets a digest at each of its digest times, with or
+without answers, until someone has reviewed it; an owner who wants answers
+at once gets reminders daily, not every minute.
+
 The database is the outbox. Unsent answers are the truth: `gather_due`
 takes, for every owner address whose digest is due, its unsent answers into
 a new Digest row, built once with a Message-ID derived from the digest's
@@ -18,11 +25,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import (
     Digest,
@@ -66,6 +74,26 @@ def frequencies():
     return dict(OwnerMailbox.objects.values_list("email", "frequency"))
 
 
+def reminder_slot(frequency, now):
+    """The digest time whose reminders are due now: the owner's own, but at
+    most daily."""
+    if frequency == DigestFrequency.IMMEDIATE:
+        frequency = DigestFrequency.DAILY
+    return due_cutoff(frequency, now)
+
+
+def due_reminders(now):
+    """{owner address: [reminder]} from every source in
+    FEEDBACK_REMINDER_SOURCES: a callable taking `now` and returning plain
+    data, each reminder with `due_at` (aware), `kind`, `title`, `due_on`,
+    `last_reviewed_on` and `review_url`."""
+    found = {}
+    for path in getattr(settings, "FEEDBACK_REMINDER_SOURCES", ()):
+        for owner_email, items in import_string(path)(now).items():
+            found.setdefault(owner_email, []).extend(items)
+    return found
+
+
 # Building
 
 
@@ -102,7 +130,7 @@ def location_url(report):
     return f"{parts.scheme}://{parts.netloc}{report.location}" if parts.netloc else ""
 
 
-def digest_data(owner_email, answers):
+def digest_data(owner_email, answers, reminders=()):
     """What a digest says, as plain data: per page, the number of Ja and Nej
     and the mean rating by the one rule for a counted answer
     (`FeedbackQuerySet.figures`), and every redacted comment with its time
@@ -169,6 +197,7 @@ def digest_data(owner_email, answers):
         "report_url": report_url(),
         "pages": list(pages.values()),
         "reports": reports,
+        "reminders": list(reminders),
     }
 
 
@@ -184,6 +213,9 @@ def subject_of(data):
         parts.append(
             f"{count} {'rapport' if count == 1 else 'rapporter'} om brister i tillgängligheten"
         )
+    count = len(data.get("reminders", ()))
+    if count:
+        parts.append(f"{count} {'sida' if count == 1 else 'sidor'} att granska")
     if len(parts) > 1:
         parts = [", ".join(parts[:-1]), parts[-1]]
     return "Sidrespons: " + " och ".join(parts)
@@ -199,48 +231,78 @@ def render(data):
 
 def gather_due(now=None, everything=False):
     """A new Digest for every owner address that has due, unsent answers
-    (`everything`: all unsent answers, whatever the frequency). Returns the
-    new digests' ids."""
+    (`everything`: all unsent answers, whatever the frequency) or reviews
+    due and not yet reminded of at its current digest time. Returns the new
+    digests' ids."""
     now = now or timezone.now()
     by_owner = frequencies()
+    reminders = due_reminders(now)
     # order_by(): the model's ordering would make DISTINCT run over
     # (owner, time), one loop per answer instead of one per owner.
-    owners = Feedback.objects.unsent().order_by().values_list("owner_email", flat=True).distinct()
+    owners = set(
+        Feedback.objects.unsent().order_by().values_list("owner_email", flat=True).distinct()
+    )
+    reminded = set()
+    if reminders:
+        reminded = set(
+            Digest.objects.filter(owner_email__in=list(reminders), reminder_slot__isnull=False)
+            .order_by()
+            .values_list("owner_email", "reminder_slot")
+        )
     created = []
-    for owner_email in owners:
+    for owner_email in sorted(owners | set(reminders)):
         frequency = by_owner.get(owner_email, DigestFrequency.DAILY)
         cutoff = now if everything else due_cutoff(frequency, now)
-        digest_id = _gather_one(owner_email, cutoff, now)
+        slot = reminder_slot(frequency, now)
+        items = []
+        if (owner_email, slot) not in reminded:
+            # Due by the digest time: something due since is for the next.
+            until = now if everything else slot
+            items = [
+                {key: value for key, value in item.items() if key != "due_at"}
+                for item in reminders.get(owner_email, ())
+                if item["due_at"] <= until
+            ]
+        digest_id = _gather_one(owner_email, cutoff, now, items, slot)
         if digest_id:
             created.append(digest_id)
     return created
 
 
-def _gather_one(owner_email, cutoff, now):
-    with transaction.atomic():
-        answers = list(
-            Feedback.objects.unsent()
-            .select_for_update(skip_locked=True)
-            .filter(owner_email=owner_email, created_at__lt=cutoff)
-            .order_by("pk")
-        )
-        if not answers:
-            return None
-        key = digest_key(owner_email, [a.pk for a in answers])
-        subject, text, html = render(digest_data(owner_email, answers))
-        digest = Digest.objects.create(
-            key=key,
-            owner_email=owner_email,
-            message_id=message_id_for(key),
-            subject=subject,
-            text_body=text,
-            html_body=html,
-            next_attempt_at=now,
-        )
-        # Only answers still unsent: another sweep may have taken some.
-        Feedback.objects.filter(pk__in=[a.pk for a in answers], digest__isnull=True).update(
-            digest=digest
-        )
+def _gather_one(owner_email, cutoff, now, reminders=(), slot=None):
+    try:
+        with transaction.atomic():
+            answers = list(
+                Feedback.objects.unsent()
+                .select_for_update(skip_locked=True)
+                .filter(owner_email=owner_email, created_at__lt=cutoff)
+                .order_by("pk")
+            )
+            if not answers and not reminders:
+                return None
+            key = digest_key(owner_email, [a.pk for a in answers])
+            if reminders:
+                key = digest_key(f"{owner_email}:{slot.isoformat()}", [a.pk for a in answers])
+            subject, text, html = render(digest_data(owner_email, answers, reminders))
+            digest = Digest.objects.create(
+                key=key,
+                owner_email=owner_email,
+                message_id=message_id_for(key),
+                subject=subject,
+                text_body=text,
+                html_body=html,
+                next_attempt_at=now,
+                reminder_slot=slot if reminders else None,
+                reminders=list(reminders),
+            )
+            # Only answers still unsent: another sweep may have taken some.
+            Feedback.objects.filter(pk__in=[a.pk for a in answers], digest__isnull=True).update(
+                digest=digest
+            )
+    except IntegrityError:
+        # A sweep running beside this one made this owner's digest for the
+        # same answers or reminder time: its answers are gathered next time.
+        return None
     return digest.pk
 
 
@@ -343,7 +405,7 @@ def rebuild_unsent(digest_ids):
     for digest in Digest.objects.filter(pk__in=digest_ids).exclude(status=DigestStatus.SENT):
         answers = list(digest.answers.all())
         digest.subject, digest.text_body, digest.html_body = render(
-            digest_data(digest.owner_email, answers)
+            digest_data(digest.owner_email, answers, digest.reminders)
         )
         digest.save(update_fields=["subject", "text_body", "html_body"])
 

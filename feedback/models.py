@@ -244,11 +244,21 @@ class Digest(models.Model):
     sent_at = models.DateTimeField("skickad", null=True, blank=True)
     last_error = models.CharField("senaste fel", max_length=500, blank=True)
     created_at = models.DateTimeField("skapad", auto_now_add=True)
+    # The digest time whose review reminders ("Sidor att granska") this
+    # digest carries, and the reminders as built, so that a rebuild keeps
+    # them: one digest per owner and time carries them.
+    reminder_slot = models.DateTimeField("påminnelser för", null=True, blank=True)
+    reminders = models.JSONField("sidor att granska", default=list, blank=True)
 
     class Meta:
         verbose_name = "sammanställning"
         verbose_name_plural = "sammanställningar"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_email", "reminder_slot"], name="digest_reminders_once_per_slot"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.owner_email} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

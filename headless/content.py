@@ -16,13 +16,18 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
-from intl_pages.api import AgreementType, PublishedContact, TwinTown
-from intl_pages.blocks import CONTACT_API_FIELDS
+from intl_pages.api import (
+    AgreementType,
+    LastReviewed,
+    PublishedContact,
+    ReviewDue,
+    TwinTown,
+)
 from intl_pages.models import Contact, InternationalPage
 
 contacts_router = Router(tags=["contacts"])
@@ -34,7 +39,17 @@ LocaleCode = Literal[tuple(code for code, _name in settings.LANGUAGES)]
 
 
 class ContactOut(PublishedContact):
+    # Read from the contacts themselves (their review dates are properties).
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     id: int
+    last_reviewed_at: LastReviewed = Field(
+        description="När kontaktuppgifterna senast markerades som granskade; null om aldrig. UTC."
+    )
+    review_due_at: ReviewDue = Field(
+        description="När nästa granskning ska vara gjord (senaste granskningen, eller första "
+        "publiceringen, plus granskningsintervallet). UTC."
+    )
 
 
 class ContactFilters(Schema):
@@ -55,19 +70,33 @@ class ContactFilters(Schema):
 @paginate(WagtailLimitOffsetPagination)
 def list_contacts(request: HttpRequest, filters: ContactFilters = Query(...), **kwargs):  # noqa: B008
     # The row holds what is published; a draft's changes are in revisions.
-    contacts = Contact.objects.filter(live=True).order_by("name", "pk")
-    language = filters.locale or settings.LANGUAGE_CODE
-    rows = contacts.values("id", *CONTACT_API_FIELDS, "title_en", "unit_en")
-    return [_in_language(row, language) for row in rows]
+    contacts = Contact.objects.filter(live=True).select_related("review").order_by("name", "pk")
+    return InLanguage(contacts, filters.locale or settings.LANGUAGE_CODE)
 
 
-def _in_language(row, language):
-    """A contact's row with its title and unit in `language` (the Swedish
-    ones where no English is written)."""
-    title_en, unit_en = row.pop("title_en"), row.pop("unit_en")
-    if language == "en":
-        row["title"], row["unit"] = title_en or row["title"], unit_en or row["unit"]
-    return row
+class InLanguage:
+    """The contacts, each with its title and unit in `language` (the Swedish
+    ones where no English is written) as it is read: the paginator slices
+    this, so only the page's slice is read, as from the queryset itself."""
+
+    def __init__(self, contacts, language):
+        self.contacts = contacts
+        self.language = language
+
+    def all(self):
+        return self.contacts.all()  # the paginator's count
+
+    def __getitem__(self, index):
+        found = self.contacts[index]
+        if isinstance(index, slice):
+            return [self._in_language(contact) for contact in found]
+        return self._in_language(found)
+
+    def _in_language(self, contact):
+        if self.language == "en":
+            contact.title = contact.title_en or contact.title
+            contact.unit = contact.unit_en or contact.unit
+        return contact
 
 
 class PageRef(Schema):

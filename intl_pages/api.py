@@ -9,7 +9,7 @@ documented. The representations themselves are the blocks'
 `get_api_representation` (blocks.py).
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from django.utils import translation
@@ -205,6 +205,32 @@ class StampField(SerializerField):
         return value
 
 
+class LastReviewed(RootModel[datetime | None]):
+    """When someone last marked the page (or contact) as reviewed
+    ("Granskad"): its "Senast granskad", the same time the page shows; null
+    if never. UTC, ISO 8601."""
+
+
+class ReviewDue(RootModel[datetime | None]):
+    """When the next review is due: the last review (or the first
+    publication) plus the review interval; null for what was never
+    published. UTC, ISO 8601."""
+
+
+def utc(moment):
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+class LastReviewedField(SerializerField):
+    def to_representation(self, value) -> LastReviewed:
+        return utc(value)
+
+
+class ReviewDueField(SerializerField):
+    def to_representation(self, value) -> ReviewDue:
+        return utc(value)
+
+
 class Shortcoming(_Schema):
     """Content that is not accessible."""
 
@@ -251,7 +277,9 @@ __all__ = [
     "BodyField",
     "BodyItem",
     "ExemptionsField",
+    "LastReviewedField",
     "PublishedContact",
+    "ReviewDueField",
     "RichTextHTMLField",
     "ShortcomingsField",
     "StampField",

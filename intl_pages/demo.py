@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
-from .models import AccessibilityStatementPage, Contact, HomePage, InternationalPage
+from .models import AccessibilityStatementPage, Contact, HomePage, InternationalPage, Review
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "international_page.yaml"
 ENGLISH_FILE = Path(__file__).resolve().parent / "demo" / "international_page.en.yaml"
@@ -94,6 +94,7 @@ def ensure_contact(spec, log):
         contact.full_clean()
         contact.save()
         contact.save_revision().publish()
+        first_review(contact)
         log(f"Skapade och publicerade kontaktpersonen {contact.name}.")
     return contact
 
@@ -117,6 +118,7 @@ def ensure_international_page(home, spec, contacts, log):
     )
     home.add_child(instance=page)
     page.save_revision().publish()
+    first_review(page)
     log(f"Skapade och publicerade sidan ”{page.title}” på {page.url_path}.")
     return page
 
@@ -149,6 +151,7 @@ def ensure_accessibility_statement(home, spec, log):
     )
     home.add_child(instance=page)
     page.save_revision().publish()
+    first_review(page)
     log(f"Skapade och publicerade tillgänglighetsredogörelsen på {page.url_path}.")
     return page
 
@@ -181,6 +184,16 @@ def ensure_english_pages(home, page, spec, contacts, log):
     translation.save()
     translation.save_revision().publish()
     log(f"Skapade och publicerade den engelska sidan ”{translation.title}”.")
+
+
+def first_review(obj):
+    """The demo's content is reviewed as it is published: not due for a
+    review until its interval has passed."""
+    field = "contact" if isinstance(obj, Contact) else "page"
+    obj.refresh_from_db(fields=["first_published_at"])
+    Review.objects.get_or_create(
+        **{field: obj}, defaults={"last_reviewed_at": obj.first_published_at}
+    )
 
 
 def _resolve_contacts(item, contacts):

@@ -3,6 +3,7 @@ the contact people it shows."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -17,6 +18,8 @@ from wagtail.search import index
 from .api import (
     BodyField,
     ExemptionsField,
+    LastReviewedField,
+    ReviewDueField,
     RichTextHTMLField,
     ShortcomingsField,
     StampField,
@@ -27,6 +30,7 @@ from .forms import AccessibilityStatementPageForm, ContactForm, HomePageForm, In
 from .signals import stamp_moved
 
 OWNER_EMAIL_PERMISSION = "intl_pages.change_owner_email"
+REVIEW_INTERVAL_PERMISSION = "intl_pages.change_review_interval"
 # The supervisory authority's form for a shortcoming the site did not fix.
 DIGG_REPORT_URL = "https://www.digg.se/tdosanmalan"
 
@@ -131,7 +135,38 @@ class HomePage(ApprovedRevisionCleanMixin, Page):
         return context
 
 
-class InternationalPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
+class ReviewedMixin:
+    """Review dates, read from the object's `Review` row (reviews.py): kept
+    outside the revisions, as "Senast uppdaterad" is."""
+
+    # Days between reviews; each reviewed type sets its own.
+    review_interval_days = 365
+
+    def _review_row(self):
+        try:
+            return self.review
+        except Review.DoesNotExist:
+            return None
+
+    @property
+    def last_reviewed_at(self):
+        row = self._review_row()
+        return row.last_reviewed_at if row else None
+
+    @property
+    def review_interval(self):
+        row = self._review_row()
+        return (row and row.interval_days) or self.review_interval_days
+
+    @property
+    def review_due_at(self):
+        """(last review, or first publication) + the interval; None for an
+        object never published."""
+        start = self.last_reviewed_at or self.first_published_at
+        return start + timedelta(days=self.review_interval) if start else None
+
+
+class InternationalPage(ReviewedMixin, SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
     """A page about the municipality's international cooperation."""
 
     introduction = models.TextField(
@@ -173,10 +208,14 @@ class InternationalPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
         APIField("owner_email"),
         APIField("last_updated_at", serializer=StampField()),
         APIField("translations", serializer=TranslationsField()),
+        APIField("last_reviewed_at", serializer=LastReviewedField()),
+        APIField("review_due_at", serializer=ReviewDueField()),
     ]
 
     parent_page_types = ["intl_pages.HomePage"]
     subpage_types = []
+    # Days between reviews (R26) unless a moderator sets the page's own.
+    review_interval_days = 365
 
     class Meta:
         verbose_name = "sida om internationellt samarbete"
@@ -213,7 +252,7 @@ class Compliance(models.TextChoices):
     NONE = "inte", "inte förenlig"
 
 
-class AccessibilityStatementPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
+class AccessibilityStatementPage(ReviewedMixin, SharedOwnerMixin, ApprovedRevisionCleanMixin, Page):
     """The site's accessibility statement (tillgänglighetsredogörelse), with
     the parts DIGG's guidance under lag (2018:1937) asks for, in its order.
 
@@ -327,6 +366,8 @@ class AccessibilityStatementPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, P
         APIField("feedback_text", serializer=RichTextHTMLField()),
         APIField("supervision_url"),
         APIField("owner_email"),
+        APIField("last_reviewed_at", serializer=LastReviewedField()),
+        APIField("review_due_at", serializer=ReviewDueField()),
     ]
 
     parent_page_types = ["intl_pages.HomePage"]
@@ -334,6 +375,8 @@ class AccessibilityStatementPage(SharedOwnerMixin, ApprovedRevisionCleanMixin, P
     # One per site: per home page, so that a translation under another
     # locale's home page may have its own.
     max_count_per_parent = 1
+    # The law asks for the statement to be reviewed at least once a year.
+    review_interval_days = 365
     # The feedback app's report form takes reports for this page (duck-typed:
     # the apps do not import each other).
     takes_accessibility_reports = True
@@ -414,7 +457,7 @@ class PageUpdateStamp(models.Model):
         return f"{self.page_id}: {self.updated_at.isoformat()}"
 
 
-class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
+class Contact(ReviewedMixin, DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
     """A contact person that pages can show.
 
     Drafts, revisions and scheduling as for pages: a page shows a contact's
@@ -469,6 +512,8 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
         PublishingPanel(),
     ]
     base_form_class = ContactForm
+    # A phone number goes stale unseen: twice a year.
+    review_interval_days = 180
 
     search_fields = [
         index.SearchField("name"),
@@ -512,3 +557,72 @@ class Contact(DraftStateMixin, RevisionMixin, index.Indexed, models.Model):
         if digits.startswith("0"):
             return "+46" + digits[1:]
         return digits
+
+
+class Review(models.Model):
+    """The last review (granskning, R23/R26) of a page or a contact, and a
+    moderator's own interval for it.
+
+    A row of its own, like PageUpdateStamp, rather than fields on the page:
+    Wagtail copies every page field into each revision and back on publish,
+    so a later publish of an older draft would write an old review date (or
+    interval) back, and a review would need a revision of its own. This row
+    is never revisioned; a review touches neither the page's revisions nor
+    its "Senast uppdaterad". The interval lives here too, for the same
+    reason, and is changed only in the "Granskad" view by those with
+    REVIEW_INTERVAL_PERMISSION (moderators), as only they may change the
+    owner address.
+    """
+
+    page = models.OneToOneField(
+        Page,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review",
+        verbose_name="sida",
+    )
+    contact = models.OneToOneField(
+        Contact,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review",
+        verbose_name="kontaktperson",
+    )
+    last_reviewed_at = models.DateTimeField("senast granskad", null=True, blank=True)
+    last_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="granskad av",
+    )
+    interval_days = models.PositiveIntegerField(
+        "granskningsintervall (dagar)",
+        null=True,
+        blank=True,
+        help_text="Lämna tomt för sidtypens standard.",
+    )
+
+    class Meta:
+        verbose_name = "granskning"
+        verbose_name_plural = "granskningar"
+        permissions = [
+            ("change_review_interval", "Kan ändra granskningsintervall"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(page__isnull=False, contact__isnull=True)
+                | models.Q(page__isnull=True, contact__isnull=False),
+                name="review_of_a_page_or_a_contact",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interval_days__isnull=True) | models.Q(interval_days__gte=1),
+                name="review_interval_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.page_id or self.contact_id}: {self.last_reviewed_at}"

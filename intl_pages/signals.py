@@ -14,3 +14,8 @@ stamp_moved = Signal()
 # `published` (True for a publish, False for an unpublish or an expiry) and
 # `at`, once per change, with the pages found once.
 contact_changed = Signal()
+
+# A page or a contact was reviewed ("Granskad"): sent with `page_ids` (the
+# page itself; none for a contact, whose review no page shows), `contact_id`
+# (for a contact) and `at`, inside the review's transaction.
+reviewed = Signal()

@@ -191,10 +191,13 @@ class PageCacheMiddleware:
         body = response.content
         last_modified = None
         page = getattr(request, "pagecache_page", None)
-        # "Senast uppdaterad" where the page has one (intl_pages' stamp).
-        stamp = getattr(page, "last_updated_at", None) if page is not None else None
-        if stamp is not None:
-            last_modified = stamp.timestamp()
+        # "Senast uppdaterad" where the page has one (intl_pages' stamp), or
+        # its "Senast granskad" if later: a review changes what the page
+        # shows without moving the stamp.
+        stamps = [getattr(page, name, None) for name in ("last_updated_at", "last_reviewed_at")]
+        stamps = [stamp for stamp in stamps if stamp is not None]
+        if stamps:
+            last_modified = max(stamps).timestamp()
         elif response.has_header("Last-Modified"):
             last_modified = parse_http_date_safe(response["Last-Modified"])
         if last_modified is None:

@@ -24,7 +24,12 @@ from changes import signals as changes
 
 from .models import RELEASE_FAILED, RELEASE_PUBLISHED, Delivery, Endpoint
 
-CONTACT_KINDS = (changes.CONTACT_PUBLISHED, changes.CONTACT_UNPUBLISHED, changes.CONTACT_EXPIRED)
+CONTACT_KINDS = (
+    changes.CONTACT_PUBLISHED,
+    changes.CONTACT_UNPUBLISHED,
+    changes.CONTACT_EXPIRED,
+    changes.CONTACT_REVIEWED,
+)
 # The page itself went off the site: its last published title and address
 # still say which page it was. Sent even when no page is named (a page made
 # private): a front-end that rebuilds on any event still drops it.

@@ -29,6 +29,8 @@ EVENT_LABELS = {
     changes.PAGE_MOVED: "sidans adress ändrad",
     changes.SITE_CHANGED: "webbplats eller inställning ändrad",
     changes.STAMP_MOVED: "”Senast uppdaterad” flyttad",
+    changes.PAGE_REVIEWED: "sida granskad",
+    changes.CONTACT_REVIEWED: "kontaktperson granskad",
     RELEASE_PUBLISHED: "utgåva publicerad",
     RELEASE_FAILED: "utgåva misslyckades",
 }

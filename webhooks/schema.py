@@ -37,6 +37,12 @@ DESCRIPTIONS = {
     changes.STAMP_MOVED: "A page's “Senast uppdaterad” (last updated) moved forward by the "
     "sweep that repairs stamps: `data.at` is the new time. A page's own publish and a "
     "contact's change move the stamps within their own event, and send no `page.stamp_moved`.",
+    changes.PAGE_REVIEWED: "Someone marked a page as reviewed (“Granskad”): its "
+    "`last_reviewed_at` and `review_due_at` moved and the page shows the new “Senast granskad”; "
+    "its “Senast uppdaterad” did not move. `data.pages` is that page.",
+    changes.CONTACT_REVIEWED: "Someone marked a contact person as reviewed: their "
+    "`last_reviewed_at` and `review_due_at` in `/api/v3/contacts/` moved. No page shows them: "
+    "`data.pages` is empty.",
     RELEASE_PUBLISHED: "A release (utgåva) went live: every item in it was applied at "
     "`data.at`, in one transaction, all or nothing. `data.items` lists them; `data.pages` are "
     "the public pages whose content changed (those it published or unpublished, and those that "

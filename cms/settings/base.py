@@ -485,6 +485,10 @@ FEEDBACK_BOUNCE_ADDRESS = env_str("FEEDBACK_BOUNCE_ADDRESS", DEFAULT_FROM_EMAIL)
 # this many days after the answer came in. The municipality's gallringsbeslut
 # sets the period.
 FEEDBACK_RETENTION_DAYS = env_int("FEEDBACK_RETENTION_DAYS", 90)
+# What the digests remind owners of beside the answers ("Sidor att granska"):
+# dotted paths of callables(now) -> {owner address: [reminder]}. Here rather
+# than an import: the feedback app does not import the content's.
+FEEDBACK_REMINDER_SOURCES = ["intl_pages.reviews.reminders_by_owner"]
 
 
 # Page cache (pagecache/): published pages and anonymous API responses kept

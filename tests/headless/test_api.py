@@ -201,7 +201,16 @@ def test_a_huge_offset_is_a_400_not_a_500(client, content):
 def test_the_published_contacts(client, content):
     data = client.get("/api/v3/contacts/").json()
     assert [c["name"] for c in data["items"]] == ["Kim Exempelsson"]
-    assert set(data["items"][0]) == {"id", "name", "title", "unit", "phone", "email"}
+    assert set(data["items"][0]) == {
+        "id",
+        "name",
+        "title",
+        "unit",
+        "phone",
+        "email",
+        "last_reviewed_at",
+        "review_due_at",
+    }
     assert client.get("/api/v3/contacts/", {"draft": "1"}).status_code == 400
 
 

@@ -90,8 +90,10 @@ def test_footer_stamps_are_machine_readable(client, demo_page):
     soup = get_page(client)
     meta = soup.find("footer", class_="page-meta")
     labels = [text_of(dt) for dt in meta.find_all("dt")]
-    assert labels == ["Publicerad:", "Senast uppdaterad:", "Sidansvarig:"]
-    published, updated = meta.find_all("time")
+    assert labels == ["Publicerad:", "Senast uppdaterad:", "Senast granskad:", "Sidansvarig:"]
+    published, updated, reviewed = meta.find_all("time")
+    # The demo page was reviewed as it was published.
+    assert datetime.fromisoformat(reviewed["datetime"]) == demo_page.first_published_at
     # Stockholm time, full ISO 8601 for machines, a Swedish date for people.
     assert updated["datetime"] == "2026-11-28T10:30:15+01:00"
     assert text_of(updated) == "28 november 2026"

@@ -65,7 +65,16 @@ def test_the_contacts_are_paginated(client, db):
     data = client.get("/api/v3/contacts/", {"limit": 1, "offset": 1}).json()
     assert data == {"count": 3, "items": [data["items"][0]]}
     assert data["items"][0]["name"] == "Bertil"
-    assert set(data["items"][0]) == {"id", "name", "title", "unit", "phone", "email"}
+    assert set(data["items"][0]) == {
+        "id",
+        "name",
+        "title",
+        "unit",
+        "phone",
+        "email",
+        "last_reviewed_at",
+        "review_due_at",
+    }
 
 
 @pytest.mark.parametrize("path", LISTINGS)

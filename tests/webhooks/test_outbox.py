@@ -150,3 +150,24 @@ def test_the_webhooks_section_makes_a_valid_openapi_document():
         "webhook-signature",
         "webhook-sequence",
     }
+
+
+def test_a_review_is_told_as_page_reviewed_and_contact_reviewed(page_db, listener):
+    from intl_pages import reviews
+    from intl_pages.models import Contact
+
+    make_endpoint(listener.url, events=[changes.PAGE_REVIEWED, changes.CONTACT_REVIEWED])
+    with pytest.raises(Rollback), transaction.atomic():
+        reviews.mark_reviewed(fetch_page(page_db.pk), None)
+        raise Rollback
+    assert Delivery.objects.count() == 0
+
+    reviews.mark_reviewed(fetch_page(page_db.pk), None)
+    payload = payload_of(Delivery.objects.get())
+    assert payload["type"] == "page.reviewed"
+    assert [page["id"] for page in payload["data"]["pages"]] == [page_db.pk]
+
+    kim = Contact.objects.first()
+    reviews.mark_reviewed(kim, None)
+    payload = payload_of(Delivery.objects.get(event_type=changes.CONTACT_REVIEWED))
+    assert payload["data"] == {**payload["data"], "contact_id": kim.pk, "pages": []}
