@@ -16,9 +16,11 @@ cache on:
    queries.
 2. The release (`release_*`): one release of every page and contact
    (`releases.actions`: create_release, add_item, schedule_release by a
-   superuser) at an instant `--lead` seconds ahead plus what adding the
-   items took, so that it is scheduled with RELEASE_PREPARE_SECONDS to
-   spare; the worker applies it (tasks.apply_release). The bench reads
+   superuser) at an instant far enough ahead that its task, which starts
+   `releases.actions.lead_seconds` (RELEASE_PREPARE_SECONDS plus
+   RELEASE_MS_PER_ITEM per item) before it, is scheduled in time, plus
+   what adding the items took; the worker writes every item ahead of the
+   instant and commits on it (tasks.apply_release). The bench reads
    the release's state every `--state-poll-ms` (10 ms) from its own
    process: `release_commit_s` is the first time it reads "published"
    minus the instant, so the commit's time is known to within one poll
@@ -465,7 +467,6 @@ def start_stack(stack):
 
 
 def release_phase(bench, stack):
-    from django.conf import settings
     from django.utils import timezone
 
     from intl_pages.models import Contact, InternationalPage
@@ -484,15 +485,18 @@ def release_phase(bench, stack):
     say(f"release: {objects.count} items added in {add_s:.1f} s")
 
     # Scheduling checks every item again: about as long as adding them.
-    ahead = max(args.lead, settings.RELEASE_PREPARE_SECONDS + 3) + add_s
+    # Its task starts actions.lead_seconds before the instant: writing every
+    # item, uncommitted, takes most of it.
+    lead = actions.lead_seconds(objects.count)
+    ahead = max(args.lead, lead + 3) + add_s
     instant = timezone.now() + timedelta(seconds=ahead)
     started = time.monotonic()
     actions.schedule_release(release, instant, bench.user)
     result["release_schedule_s"] = r3(time.monotonic() - started)
-    spare = seconds_until(instant) - settings.RELEASE_PREPARE_SECONDS
+    spare = seconds_until(instant) - lead
     result["release_scheduled_spare_s"] = r3(spare)
     say(f"release: scheduled in {result['release_schedule_s']} s, due in "
-        f"{seconds_until(instant):.1f} s ({spare:.1f} s before its preparation)")  # fmt: skip
+        f"{seconds_until(instant):.1f} s ({spare:.1f} s before its task starts)")  # fmt: skip
 
     urls = sample_urls(stack, objects, args.sample)
     old = {url: visit(url) for url in urls}
