@@ -40,11 +40,14 @@ import logging
 import time
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.db import transaction
+
+from changes.changeset import first_on_commit
 
 from . import store
 
@@ -72,11 +75,24 @@ class FenceUnavailable(RuntimeError):
     """The fence cannot be put up or is no longer up: do not commit."""
 
 
+# Set when a fence came down with its commit: that commit's purge is done.
+_lifted_with_commit = ContextVar("pagecache_fence_lifted_with_commit", default=False)
+
+
+def purged_by_a_fence():
+    """Whether a fence came down with the commit being acted on (its new
+    generation is the purge); asked once, by the change set's purge."""
+    lifted = _lifted_with_commit.get()
+    _lifted_with_commit.set(False)
+    return lifted
+
+
 @dataclass
 class Fence:
     id: str
     paths: frozenset
     client: object = None  # None: the cache is off, nothing to fence
+    lifted: bool = False
 
     @property
     def paths_key(self):
@@ -94,11 +110,21 @@ class Fence:
             raise FenceUnavailable(f"sidcachen svarar inte: {exc!r}") from exc
         if not ours:
             raise FenceUnavailable("staketet är inte längre uppe")
+        # Down first thing after the commit, before the follow-up work of a
+        # large one (Wagtail's index updates, the webhooks' tasks): until it
+        # is, every fenced path is rendered.
+        first_on_commit(self._lift_with_commit)
+
+    def _lift_with_commit(self):
+        self.lift(purge=True)
+        _lifted_with_commit.set(True)
 
     def lift(self, purge):
-        """Down, with a new generation when `purge` (something changed)."""
-        if self.client is None:
+        """Down, with a new generation when `purge` (something changed);
+        once."""
+        if self.client is None or self.lifted:
             return
+        self.lifted = True
         cache = store.get_cache()
         token = store.new_token() if purge else b""
         try:
@@ -188,6 +214,8 @@ def fenced(paths, wait_seconds=None):
     except BaseException:
         fence.lift(purge=False)
         raise
+    finally:
+        _lifted_with_commit.set(False)
     if transaction.get_connection().in_atomic_block:
         # Inside an outer transaction the change is not committed yet: the
         # fence comes down with its commit (a rollback leaves it to lapse).

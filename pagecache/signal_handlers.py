@@ -15,14 +15,16 @@ from django.core.signals import setting_changed
 
 from changes.changeset import changes_committed
 
-from . import store
+from . import fence, store
 
 
 def purge_on_commit(sender, changeset, **kwargs):
     # Every process of a site runs with the same PAGECACHE_ENABLED. A failing
     # purge (it does not fail: Redis down is kept for later) never breaks
     # the change: the set sends to its listeners robustly.
-    if store.get_cache().config.enabled:
+    # A release's fence came down with this commit, with a new generation:
+    # that is the purge (a second would throw away what was cached since).
+    if store.get_cache().config.enabled and not fence.purged_by_a_fence():
         store.purge()
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -29,6 +29,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def page(pagecache_on, transactional_db):
     kim = make_contact(name="Kim Exempelsson", phone="0510-77 00 00")
     return make_page(title="Vänorter", body=[twin_town(city="Kecskemét"), contacts_block(kim)])
+
+
+def redis_client():
+    return redis.Redis.from_url(settings.PAGECACHE_REDIS_URL)
 
 
 def generation():
@@ -95,6 +99,25 @@ def test_a_change_that_fails_lifts_the_fence_without_a_purge(page):
     assert client.get(store.FENCE_KEY) is None
     time.sleep(fence.trust_seconds())
     assert visit(page.url)["X-Page-Cache"] == "hit"
+
+
+def test_the_fence_comes_down_first_after_the_commit_and_is_its_purge(page, monkeypatch):
+    client = redis_client()
+    seen = []
+    purges = []
+    monkeypatch.setattr(store, "purge", lambda: purges.append(1))
+    before = generation()
+    with fence.fenced({page.url}) as up:
+        with transaction.atomic():
+            # Work a commit sets off, registered before the fence's lift.
+            transaction.on_commit(lambda: seen.append(client.get(store.FENCE_KEY)))
+            page = InternationalPage.objects.get(pk=page.pk)
+            page.title = "Vänorter NY"
+            page.save_revision().publish()  # a change set, purged at the commit
+            up.confirm()
+    assert seen == [None], "the fence was down before the work registered earlier"
+    assert generation() != before
+    assert purges == [], "the fence's new generation was the commit's purge"
 
 
 def test_one_fence_at_a_time(page):
