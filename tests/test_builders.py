@@ -60,7 +60,9 @@ def test_make_site_root_takes_the_demo_home_page_and_load_demo_takes_it(db):
     assert make_site_root().pk == demo_home.pk
 
     assert load_demo().pk == demo_home.pk
-    assert HomePage.objects.count() == 1
+    # One home page per language: the Swedish one and its English translation.
+    languages = HomePage.objects.values_list("locale__language_code", flat=True)
+    assert sorted(languages) == ["en", "sv"]
 
 
 def test_make_page_publishes_a_page_under_the_home_page(client, db):
